@@ -1,0 +1,173 @@
+"""Causal discovery: from a numeric matrix to a weighted DAG.
+
+Adjacency matrices follow lingam's convention: ``B[i, j] != 0`` means that
+column ``j`` is a direct cause of column ``i``.
+"""
+
+import copy
+import warnings
+
+import numpy as np
+import pandas as pd
+
+DISCOVERY_METHODS = ("direct", "ica", "highdim")
+
+
+def discover(Z, method="direct", random_state=None):
+    """Discover a DAG over the columns of ``Z`` (already centred per class).
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_features)
+        Finite numeric data without constant columns.
+    method : {"direct", "ica", "highdim"} or object
+        A lingam method name, or any object with ``fit(X)`` and an
+        ``adjacency_matrix_`` attribute after fitting.
+    random_state : int or None
+
+    Returns
+    -------
+    B : ndarray of shape (n_features, n_features)
+    """
+    n_samples, n_features = Z.shape
+    if n_features == 0:
+        return np.zeros((0, 0))
+    if n_features == 1:
+        return np.zeros((1, 1))
+    # lingam's pruning regresses each node on all earlier ones (LassoLarsIC),
+    # which is undefined without more rows than features.
+    if isinstance(method, str) and n_samples <= n_features + 1:
+        raise ValueError(
+            f"Causal discovery with {method!r} needs more rows than features: got "
+            f"{n_samples} rows (after removing constant columns) for {n_features} "
+            "features. Pass a known graph with `graph=`, reduce the number of "
+            "features, or give more rows."
+        )
+    model = _make_model(method, random_state)
+    # ICALiNGAM's result depends on memory layout; fix it for reproducibility.
+    scale = Z.std(axis=0)
+    Z = np.ascontiguousarray(Z / scale)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            model.fit(Z)
+        except Exception as exc:  # lingam raises many kinds on degenerate data
+            raise ValueError(
+                f"Causal discovery ({type(model).__name__}) failed on this data: {exc}. "
+                "Duplicated or perfectly collinear columns are a common cause; "
+                "pass `graph=` to skip discovery."
+            ) from exc
+    B = np.asarray(getattr(model, "adjacency_matrix_", None), dtype=float)
+    if B.shape != (n_features, n_features):
+        raise ValueError(
+            f"The discovery object {type(model).__name__} must set adjacency_matrix_ of "
+            f"shape ({n_features}, {n_features}) in fit; got {B.shape}."
+        )
+    if not np.all(np.isfinite(B)):
+        raise ValueError(
+            f"Causal discovery ({type(model).__name__}) returned non-finite edge weights; "
+            "the data are probably degenerate (collinear columns). Pass `graph=`."
+        )
+    # Discovery ran on standardised columns: express weights in data units.
+    return B * scale[:, None] / scale[None, :]
+
+
+def _make_model(method, random_state):
+    if isinstance(method, str):
+        import lingam  # slow import: only when discovery really runs
+
+        if method == "direct":
+            return lingam.DirectLiNGAM(random_state=random_state)
+        if method == "ica":
+            return lingam.ICALiNGAM(random_state=random_state)
+        if method == "highdim":
+            return lingam.HighDimDirectLiNGAM(random_state=random_state)
+        raise ValueError(
+            f"Unknown discovery method {method!r}; use one of {DISCOVERY_METHODS} "
+            "or an object with fit(X) and adjacency_matrix_."
+        )
+    if not hasattr(method, "fit"):
+        raise TypeError(
+            "discovery must be a method name or an object with fit(X) that sets "
+            f"adjacency_matrix_; got {type(method).__name__}."
+        )
+    if hasattr(method, "get_params"):
+        from sklearn.base import clone
+
+        return clone(method)
+    return copy.deepcopy(method)
+
+
+def graph_to_adjacency(graph, feature_names):
+    """Turn a user-given graph into an adjacency matrix over ``feature_names``.
+
+    ``graph`` is either a square array / DataFrame in lingam's convention
+    (``B[i, j] != 0``: ``j`` causes ``i``), or an iterable of
+    ``(parent, child)`` pairs naming columns by name or position.
+    """
+    names = list(feature_names)
+    p = len(names)
+    if isinstance(graph, pd.DataFrame):
+        missing = set(names) - set(graph.index) | set(names) - set(graph.columns)
+        if missing:
+            raise ValueError(f"The graph DataFrame lacks columns {sorted(map(str, missing))}.")
+        B = graph.loc[names, names].to_numpy(dtype=float)
+    else:
+        arr = np.asarray(graph, dtype=object) if not isinstance(graph, np.ndarray) else graph
+        if arr.ndim == 2 and arr.shape == (p, p) and not _looks_like_edges(arr, p):
+            B = np.asarray(arr, dtype=float)
+        else:
+            B = np.zeros((p, p))
+            for edge in graph:
+                if len(edge) not in (2, 3):
+                    raise ValueError(
+                        "Each edge must be (parent, child) or (parent, child, weight); "
+                        f"got {edge!r}."
+                    )
+                parent, child = (_index_of(e, names) for e in edge[:2])
+                if parent == child:
+                    raise ValueError(f"Self-loop on column {names[parent]!r} in the graph.")
+                B[child, parent] = float(edge[2]) if len(edge) == 3 else 1.0
+    if B.shape != (p, p):
+        raise ValueError(f"The adjacency matrix must have shape ({p}, {p}); got {B.shape}.")
+    if not np.all(np.isfinite(B)):
+        raise ValueError("The adjacency matrix contains NaN or infinite weights.")
+    if np.any(np.diag(B) != 0):
+        raise ValueError("The adjacency matrix has self-loops (non-zero diagonal).")
+    return B
+
+
+def _looks_like_edges(arr, p):
+    # A p x p array could be an edge list only when p == 2 or 3; an edge list
+    # then holds names, or the pairs are not 0/weights. Treat numeric as matrix.
+    return arr.dtype == object and any(isinstance(v, str) for v in arr.ravel())
+
+
+def _index_of(item, names):
+    if item in names:
+        return names.index(item)
+    if isinstance(item, (int, np.integer)) and not isinstance(item, bool) and 0 <= item < len(names):
+        return int(item)
+    raise ValueError(f"The graph names unknown column {item!r}.")
+
+
+def topological_order(B, feature_names=None):
+    """Order the nodes so that every parent comes before its children.
+
+    Ties are broken by column position. Raises ValueError on a cycle.
+    """
+    p = B.shape[0]
+    parents = [set(np.flatnonzero(B[i])) for i in range(p)]
+    order, placed = [], np.zeros(p, dtype=bool)
+    while len(order) < p:
+        ready = [i for i in range(p) if not placed[i] and parents[i] <= set(order)]
+        if not ready:
+            stuck = [i for i in range(p) if not placed[i]]
+            names = [feature_names[i] if feature_names is not None else i for i in stuck]
+            raise ValueError(
+                f"The causal graph has a cycle among columns {names}; a structural causal "
+                "model needs a DAG."
+            )
+        order.append(ready[0])
+        placed[ready[0]] = True
+    return order

@@ -1,0 +1,334 @@
+"""A structural causal model fitted to a table, and sampling from it."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+
+from ._discovery import DISCOVERY_METHODS, discover, graph_to_adjacency, topological_order
+from ._equations import NodeEquation, default_classifier, default_regressor
+from ._table import CATEGORICAL, TableEncoder
+
+
+class StructuralCausalModel(BaseEstimator):
+    """Structural causal model fitted to a mixed-type table.
+
+    The model discovers a directed acyclic graph over the features (LiNGAM by
+    default), fits one structural equation per feature on its parents and the
+    class label, and samples new rows by walking the graph in causal order,
+    adding independently bootstrapped residuals at every node.
+
+    Parameters
+    ----------
+    discovery : {"direct", "ica", "highdim"} or object, default="direct"
+        How to find the graph: ``lingam``'s ``DirectLiNGAM``, ``ICALiNGAM`` or
+        ``HighDimDirectLiNGAM``, or any object with ``fit(X)`` that sets an
+        ``adjacency_matrix_`` (lingam's convention: ``B[i, j] != 0`` means
+        column ``j`` causes column ``i``). Ignored when ``graph`` is given.
+    graph : array-like, DataFrame or list of edges, default=None
+        A known graph, which skips discovery: a square adjacency matrix in
+        lingam's convention (a DataFrame is aligned by column names), or a
+        list of ``(parent, child)`` / ``(parent, child, weight)`` tuples naming
+        columns by name or position. It must be acyclic.
+    regressor : regressor, default=None
+        Estimator cloned for each numeric node. None means
+        ``LinearRegression``, a linear SCM refitted on the parents.
+    classifier : classifier with ``predict_proba``, default=None
+        Estimator cloned for each categorical node; values are drawn from its
+        ``predict_proba``. None means a standardised ``LogisticRegression``.
+    categorical_features : "auto", array-like or None, default="auto"
+        Which columns are categorical: "auto" takes DataFrame columns of
+        category, bool, string or non-numeric object dtype; otherwise a list of
+        names or positions, or a boolean mask. Bool columns are always
+        categorical.
+    min_pool_size : int, default=20
+        A class needs at least this many rows for its own residual pool;
+        smaller classes draw noise from the residuals of all rows.
+    random_state : int, RandomState instance or None, default=None
+        Seeds discovery and the default randomness of :meth:`sample`.
+
+    Attributes
+    ----------
+    adjacency_ : DataFrame of shape (n_features, n_features)
+        Edge weights in data units, rows are children and columns parents.
+    causal_order_ : list
+        Feature names in the order in which they are sampled.
+    equations_ : dict
+        Feature name -> :class:`~skcausalmix.scm.NodeEquation`.
+    feature_kinds_ : dict
+        Feature name -> "continuous", "integer", "categorical" or "constant".
+    classes_ : ndarray or None
+        Class labels seen in ``fit`` (None when fitted without ``y``).
+    missing_rate_ : ndarray of shape (n_classes, n_features)
+        Share of missing cells per class and feature, reproduced in samples.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when fitted on a DataFrame with string column names.
+
+    Notes
+    -----
+    With a label, discovery runs on class-centred data (the class is a common
+    cause of many features and would otherwise add spurious edges) and every
+    equation takes the label as an input, so each sampled row carries a label
+    consistent with its features. Missing cells are imputed for fitting
+    (median, or most frequent level) and re-inserted in samples at the
+    observed per-class rate, completely at random. Numeric samples are clipped
+    to the observed range and integer columns are rounded.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skcausalmix.scm import StructuralCausalModel
+    >>> rng = np.random.RandomState(0)
+    >>> a = rng.uniform(size=300)
+    >>> X = np.c_[a, 2 * a + rng.uniform(size=300)]
+    >>> scm = StructuralCausalModel(random_state=0).fit(X)
+    >>> scm.causal_order_
+    [0, 1]
+    >>> X_new, _ = scm.sample(5)
+    >>> X_new.shape
+    (5, 2)
+    """
+
+    _parameter_constraints = {
+        "discovery": [StrOptions(set(DISCOVERY_METHODS)), HasMethods(["fit"])],
+        "graph": ["array-like", list, None],
+        "regressor": [HasMethods(["fit", "predict"]), None],
+        "classifier": [HasMethods(["fit", "predict_proba"]), None],
+        "categorical_features": [StrOptions({"auto"}), "array-like", None],
+        "min_pool_size": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        *,
+        discovery="direct",
+        graph=None,
+        regressor=None,
+        classifier=None,
+        categorical_features="auto",
+        min_pool_size=20,
+        random_state=None,
+    ):
+        self.discovery = discovery
+        self.graph = graph
+        self.regressor = regressor
+        self.classifier = classifier
+        self.categorical_features = categorical_features
+        self.min_pool_size = min_pool_size
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y=None):
+        """Fit the graph and the structural equations.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,), default=None
+            Class labels that condition the model.
+
+        Returns
+        -------
+        self : object
+        """
+        rng = check_random_state(self.random_state)
+        self._input_meta = _input_meta(X)
+        encoder = TableEncoder(self.categorical_features)
+        Z, missing = encoder.fit_transform(X)
+        n_samples, n_features = Z.shape
+        if n_samples < 2:
+            raise ValueError(f"A structural causal model needs at least 2 rows; got {n_samples}.")
+        if n_features < 1:
+            raise ValueError("X has no columns.")
+        self._encoder = encoder
+        self.n_features_in_ = n_features
+        names = list(encoder.feature_names_)
+        if encoder.is_dataframe_ and all(isinstance(n, str) for n in names):
+            self.feature_names_in_ = np.asarray(names, dtype=object)
+        labels, self.classes_ = _encode_labels(y, n_samples)
+        n_classes = 1 if self.classes_ is None else len(self.classes_)
+
+        constant = encoder.constant_
+        if self.graph is not None:
+            B = graph_to_adjacency(self.graph, names)
+        else:
+            active = np.flatnonzero(~constant)
+            Zc = Z[:, active] - _class_means(Z[:, active], labels, n_classes)[labels]
+            B = np.zeros((n_features, n_features))
+            B[np.ix_(active, active)] = discover(
+                Zc, self.discovery, random_state=rng.randint(np.iinfo(np.int32).max)
+            )
+        order = topological_order(B, names)
+
+        levels = [encoder.n_levels(j) if encoder.categorical_[j] else 0 for j in range(n_features)]
+        self.equations_ = {}
+        for j in order:
+            kind = "constant" if constant[j] else encoder.columns_[j].kind
+            parents = [int(k) for k in np.flatnonzero(B[j])]
+            eq = NodeEquation(
+                names[j], j, kind, parents, [names[k] for k in parents], [levels[k] for k in parents]
+            )
+            estimator = self._classifier() if kind == CATEGORICAL else self._regressor()
+            eq.fit(Z, labels, n_classes, estimator, encoder.columns_[j].fill, self.min_pool_size)
+            self.equations_[names[j]] = eq
+        self._order = order
+        self.adjacency_ = pd.DataFrame(B, index=names, columns=names)
+        self.causal_order_ = [names[j] for j in order]
+        self.feature_kinds_ = {
+            names[j]: "constant" if constant[j] else encoder.columns_[j].kind
+            for j in range(n_features)
+        }
+        self.missing_rate_ = np.vstack(
+            [missing[labels == c].mean(axis=0) for c in range(n_classes)]
+        )
+        self._class_prior = np.bincount(labels, minlength=n_classes) / n_samples
+        return self
+
+    def _regressor(self):
+        return default_regressor() if self.regressor is None else self.regressor
+
+    def _classifier(self):
+        return default_classifier() if self.classifier is None else self.classifier
+
+    @property
+    def edges_(self):
+        """List of ``(parent, child, weight)`` tuples of the fitted graph."""
+        check_is_fitted(self, "adjacency_")
+        names = list(self._encoder.feature_names_)
+        B = self.adjacency_.to_numpy()
+        return [(names[j], names[i], float(B[i, j])) for i, j in zip(*np.nonzero(B))]
+
+    def sample(self, n_samples=None, *, y=None, random_state=None):
+        """Draw new rows from the fitted model.
+
+        Parameters
+        ----------
+        n_samples : int, default=None
+            Number of rows. May be omitted when ``y`` fixes it.
+        y : label, array-like of labels or dict, default=None
+            Which classes to sample: None draws labels from the training class
+            frequencies; a single label gives ``n_samples`` rows of that class;
+            an array gives one row per entry; a dict maps class -> row count.
+        random_state : int, RandomState instance or None, default=None
+            Overrides the estimator's ``random_state`` for this call.
+
+        Returns
+        -------
+        X_new : ndarray or DataFrame of shape (n_rows, n_features)
+            Same container and dtypes as the training table.
+        y_new : ndarray of shape (n_rows,) or None
+            Labels of the rows (None when fitted without ``y``).
+        """
+        check_is_fitted(self, "equations_")
+        rng = check_random_state(self.random_state if random_state is None else random_state)
+        labels = self._sample_labels(n_samples, y, rng)
+        n_rows = len(labels)
+        n_classes = len(self._class_prior)
+        Z = np.zeros((n_rows, self.n_features_in_))
+        for name in self.causal_order_:
+            eq = self.equations_[name]
+            Z[:, eq.column] = eq.sample(Z, labels, n_classes, rng)
+        missing = rng.random_sample(Z.shape) < self.missing_rate_[labels]
+        columns = self._encoder.decode(Z, missing)
+        X_new = _assemble(columns, self._input_meta)
+        y_new = None if self.classes_ is None else self.classes_[labels]
+        return X_new, y_new
+
+    def _sample_labels(self, n_samples, y, rng):
+        if n_samples is not None and (
+            isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 0
+        ):
+            raise ValueError(f"n_samples must be a non-negative integer; got {n_samples!r}.")
+        if self.classes_ is None:
+            if y is not None:
+                raise ValueError("This model was fitted without labels; sample() takes no y.")
+            if n_samples is None:
+                raise ValueError("Give n_samples.")
+            return np.zeros(n_samples, dtype=int)
+        if y is None:
+            if n_samples is None:
+                raise ValueError("Give n_samples, or y to choose the classes.")
+            return rng.choice(len(self.classes_), size=n_samples, p=self._class_prior)
+        if isinstance(y, dict):
+            labels = np.concatenate(
+                [np.full(int(count), self._class_index(c)) for c, count in y.items()]
+                + [np.zeros(0, dtype=int)]
+            ).astype(int)
+        elif np.ndim(y) == 0:
+            if n_samples is None:
+                raise ValueError("Give n_samples with a single label y.")
+            labels = np.full(n_samples, self._class_index(y), dtype=int)
+        else:
+            labels = np.array([self._class_index(c) for c in np.asarray(y).tolist()], dtype=int)
+        if n_samples is not None and len(labels) != n_samples:
+            raise ValueError(f"y asks for {len(labels)} rows but n_samples is {n_samples}.")
+        return labels
+
+    def _class_index(self, label):
+        hits = np.flatnonzero(self.classes_ == label)
+        if len(hits) == 0:
+            raise ValueError(f"Unknown class {label!r}; the model knows {list(self.classes_)}.")
+        return int(hits[0])
+
+
+def _encode_labels(y, n_samples):
+    if y is None:
+        return np.zeros(n_samples, dtype=int), None
+    y = np.asarray(y)
+    if y.ndim != 1:
+        y = y.ravel() if y.ndim == 2 and y.shape[1] == 1 else y
+    if y.ndim != 1 or len(y) != n_samples:
+        raise ValueError(f"y must have shape ({n_samples},); got {np.shape(y)}.")
+    if pd.isna(pd.Series(y)).any():
+        raise ValueError("y contains missing labels.")
+    check_classification_targets(y)
+    classes, labels = np.unique(y, return_inverse=True)
+    return labels.astype(int), classes
+
+
+def _class_means(Z, labels, n_classes):
+    means = np.zeros((n_classes, Z.shape[1]))
+    for c in range(n_classes):
+        means[c] = Z[labels == c].mean(axis=0)
+    return means
+
+
+def _input_meta(X):
+    if isinstance(X, pd.DataFrame):
+        return {"type": "frame", "columns": X.columns, "dtypes": X.dtypes}
+    return {"type": "array", "dtype": np.asarray(X).dtype}
+
+
+def _assemble(columns, meta):
+    if meta["type"] == "frame":
+        frame = pd.DataFrame(dict(enumerate(columns)))
+        frame.columns = meta["columns"]
+        for j, dtype in enumerate(meta["dtypes"]):
+            frame.isetitem(j, _cast(frame.iloc[:, j], dtype))
+        return frame
+    dtype = meta["dtype"]
+    if len(columns) == 0:
+        return np.empty((0, 0), dtype=dtype)
+    out = np.empty((len(columns[0]), len(columns)), dtype=dtype)
+    for j, values in enumerate(columns):
+        out[:, j] = values
+    return out
+
+
+def _cast(values, dtype):
+    try:
+        return values.astype(dtype)
+    except (TypeError, ValueError):
+        # e.g. an int64 column that now holds NaN: use the nullable variant.
+        if pd.api.types.is_integer_dtype(dtype):
+            return values.astype("Int64")
+        if pd.api.types.is_bool_dtype(dtype):
+            return values.astype("boolean")
+        return values

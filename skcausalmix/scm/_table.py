@@ -1,0 +1,227 @@
+"""Column typing, numeric encoding and decoding of a mixed-type table.
+
+Every other part of the SCM works on one float matrix with a column per
+feature; this module is the only place that knows about dtypes, categories,
+missing cells and observed ranges.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+CONTINUOUS = "continuous"
+INTEGER = "integer"
+CATEGORICAL = "categorical"
+
+
+@dataclass
+class _Column:
+    name: object
+    kind: str
+    # Categorical levels, in code order (code k <-> levels[k]).
+    levels: np.ndarray | None = None
+    low: float = np.nan
+    high: float = np.nan
+    fill: float = 0.0
+    constant: bool = False
+    all_missing: bool = False
+
+
+@dataclass
+class TableEncoder:
+    """Learns column kinds of a table and maps it to and from a float matrix.
+
+    Categorical columns are coded ``0..k-1``; missing cells are imputed (median
+    for numeric columns, most frequent level for categorical ones) and their
+    positions are returned separately.
+    """
+
+    categorical_features: object = "auto"
+    columns_: list = field(default_factory=list)
+    is_dataframe_: bool = False
+    feature_names_: np.ndarray | None = None
+
+    def fit_transform(self, X):
+        frame = _as_frame(X)
+        self.is_dataframe_ = isinstance(X, pd.DataFrame)
+        self.feature_names_ = np.asarray(frame.columns, dtype=object)
+        categorical = _categorical_mask(frame, self.categorical_features)
+        self.columns_ = []
+        Z = np.empty(frame.shape, dtype=float)
+        missing = np.zeros(frame.shape, dtype=bool)
+        for j, name in enumerate(frame.columns):
+            col, codes, miss = _fit_column(frame.iloc[:, j], name, categorical[j])
+            self.columns_.append(col)
+            Z[:, j] = codes
+            missing[:, j] = miss
+        return Z, missing
+
+    def transform(self, X):
+        """Encode new rows with the levels learned at fit time."""
+        frame = _as_frame(X)
+        Z = np.empty(frame.shape, dtype=float)
+        for j, col in enumerate(self.columns_):
+            values = frame.iloc[:, j]
+            miss = values.isna().to_numpy()
+            if col.kind == CATEGORICAL:
+                codes = pd.Categorical(values, categories=col.levels).codes.astype(float)
+                unknown = (codes < 0) & ~miss
+                if unknown.any():
+                    raise ValueError(
+                        f"Column {col.name!r} has levels not seen during fit: "
+                        f"{sorted(map(str, set(values[unknown])))[:5]}."
+                    )
+                codes[miss] = col.fill
+            else:
+                codes = pd.to_numeric(values).to_numpy(dtype=float, copy=True)
+                codes[miss] = col.fill
+            Z[:, j] = codes
+        return Z
+
+    @property
+    def categorical_(self):
+        return np.array([c.kind == CATEGORICAL for c in self.columns_], dtype=bool)
+
+    @property
+    def constant_(self):
+        return np.array([c.constant for c in self.columns_], dtype=bool)
+
+    def n_levels(self, j):
+        return len(self.columns_[j].levels)
+
+    def decode(self, Z, missing=None):
+        """Turn a float matrix of synthetic values back into table columns.
+
+        Numeric values are clipped to the observed range and rounded for
+        integer columns; categorical codes map back to their levels.
+        Returns a list of 1-d arrays, one per column.
+        """
+        out = []
+        for j, col in enumerate(self.columns_):
+            z = Z[:, j]
+            if col.all_missing:
+                values = np.full(len(z), np.nan)
+            elif col.kind == CATEGORICAL:
+                codes = np.clip(np.rint(z), 0, len(col.levels) - 1).astype(int)
+                values = col.levels[codes].astype(object)
+            else:
+                values = np.clip(z, col.low, col.high)
+                if col.kind == INTEGER:
+                    values = np.rint(values)
+            if missing is not None and missing[:, j].any():
+                values = values.astype(object) if col.kind == CATEGORICAL else values
+                values[missing[:, j]] = np.nan
+            out.append(values)
+        return out
+
+
+def _as_frame(X):
+    if sparse.issparse(X):
+        raise TypeError(
+            "Sparse input is not supported: a structural causal model needs dense "
+            "columns. Convert it with X.toarray() first."
+        )
+    if isinstance(X, pd.DataFrame):
+        return X
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"Expected a 2-d table of shape (n_samples, n_features), got {X.ndim}-d.")
+    return pd.DataFrame(X)
+
+
+def _auto_categorical(column):
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dtype):
+        return True
+    if pd.api.types.is_object_dtype(dtype):
+        # Object columns from numpy hold numbers as often as text.
+        try:
+            pd.to_numeric(column)
+        except (TypeError, ValueError):
+            return True
+        return False
+    return pd.api.types.is_string_dtype(dtype)
+
+
+def _categorical_mask(frame, categorical_features):
+    n_features = frame.shape[1]
+    auto = np.array([_auto_categorical(frame.iloc[:, j]) for j in range(n_features)], dtype=bool)
+    if isinstance(categorical_features, str) and categorical_features == "auto":
+        return auto
+    mask = np.zeros(n_features, dtype=bool)
+    given = np.asarray([] if categorical_features is None else list(categorical_features))
+    if given.dtype == bool:
+        if given.shape != (n_features,):
+            raise ValueError(
+                f"categorical_features as a boolean mask needs {n_features} entries, "
+                f"got {given.shape[0]}."
+            )
+        mask = given.copy()
+    else:
+        names = list(frame.columns)
+        for item in given.tolist():
+            if isinstance(item, int) and item not in names:
+                if not -n_features <= item < n_features:
+                    raise ValueError(
+                        f"categorical_features index {item} is out of range for "
+                        f"{n_features} features."
+                    )
+                mask[item] = True
+            elif item in names:
+                mask[names.index(item)] = True
+            else:
+                raise ValueError(f"categorical_features names unknown column {item!r}.")
+    for j in np.flatnonzero(auto & ~mask):
+        column = frame.iloc[:, j]
+        if pd.api.types.is_bool_dtype(column.dtype):
+            mask[j] = True  # booleans are two-level categories whatever the list says
+            continue
+        try:
+            pd.to_numeric(column)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"Column {frame.columns[j]!r} holds non-numeric values but is not "
+                "listed in categorical_features."
+            ) from None
+    return mask
+
+
+def _fit_column(values, name, categorical):
+    miss = values.isna().to_numpy()
+    if miss.all():
+        # Nothing to learn from: the column passes through as all-missing.
+        col = _Column(name, CATEGORICAL if categorical else CONTINUOUS, constant=True,
+                      all_missing=True, levels=np.array([np.nan], dtype=object))
+        return col, np.zeros(len(values)), miss
+    if categorical:
+        cat = values if isinstance(values.dtype, pd.CategoricalDtype) else pd.Categorical(values)
+        cat = pd.Categorical(cat)
+        observed = np.unique(cat.codes[cat.codes >= 0])
+        levels = np.asarray(cat.categories, dtype=object)[observed]
+        codes = pd.Categorical(values, categories=levels).codes.astype(float)
+        counts = np.bincount(codes[~miss].astype(int), minlength=len(levels))
+        fill = float(np.argmax(counts))
+        codes[miss] = fill
+        col = _Column(name, CATEGORICAL, levels=levels, fill=fill, constant=len(levels) == 1,
+                      low=0.0, high=float(len(levels) - 1))
+        return col, codes, miss
+    try:
+        numeric = pd.to_numeric(values).to_numpy(dtype=float, copy=True)
+    except (TypeError, ValueError):
+        raise ValueError(f"Column {name!r} is not numeric; declare it in categorical_features.") from None
+    observed = numeric[~miss]
+    if np.isinf(observed).any():
+        raise ValueError(
+            f"Column {name!r} contains infinite values; replace them (e.g. with NaN) first."
+        )
+    integral = np.all(observed == np.round(observed))
+    fill = float(np.median(observed))
+    if integral:
+        fill = float(np.round(fill))
+    numeric[miss] = fill
+    low, high = float(observed.min()), float(observed.max())
+    col = _Column(name, INTEGER if integral else CONTINUOUS, low=low, high=high, fill=fill,
+                  constant=low == high)
+    return col, numeric, miss
