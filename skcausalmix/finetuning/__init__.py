@@ -1,0 +1,1 @@
+"""Fine-tuning TabPFN with causal synthetic data, and model loading."""

@@ -1,0 +1,97 @@
+"""Checkpoints in tabpfn's own format: building, writing and checking them.
+
+tabpfn, torch and safetensors are imported inside the functions so that
+``import skcausalmix`` stays fast.
+"""
+
+from dataclasses import asdict
+from pathlib import Path
+
+ARCHITECTURE = "tabpfn_v3"
+
+# A small TabPFN v3: tens of thousands of times cheaper than the official one.
+SMALL_V3_CONFIG = {
+    "embed_dim": 32,
+    "dist_embed_num_blocks": 1,
+    "dist_embed_num_heads": 2,
+    "dist_embed_num_inducing_points": 16,
+    "feat_agg_num_blocks": 1,
+    "feat_agg_num_heads": 2,
+    "feat_agg_num_cls_tokens": 4,
+    "nlayers": 4,
+    "icl_num_heads": 2,
+    "decoder_head_dim": 16,
+    "decoder_num_heads": 2,
+    "max_num_classes": 10,
+}
+
+
+def inference_config_dict():
+    """Inference settings stored in our checkpoints.
+
+    tabpfn's v2.5 classifier defaults, without the SVD components and the
+    fingerprint column, which a small model trained on raw prior features
+    has never seen.
+    """
+    from tabpfn.inference_config import InferenceConfig
+    from tabpfn.model_loading import ModelVersion
+
+    config = asdict(InferenceConfig.get_default("multiclass", ModelVersion.V2_5))
+    for transform in config["PREPROCESS_TRANSFORMS"]:
+        transform["global_transformer_name"] = None
+    config["FINGERPRINT_FEATURE"] = False
+    return config
+
+
+def build_model(config=None, seed=0, output_noise=0.0):
+    """A freshly initialised tabpfn v3 model.
+
+    ``output_noise`` redraws the output projections, which tabpfn initialises
+    to zero, so that an untrained model's output depends on its input.
+    """
+    import torch
+    from tabpfn.architectures import ARCHITECTURES
+
+    arch = ARCHITECTURES[ARCHITECTURE]
+    parsed, unused = arch.parse_config({**SMALL_V3_CONFIG, **(config or {})})
+    if unused:
+        raise ValueError(f"Unknown tabpfn_v3 config keys: {sorted(unused)}")
+    torch.manual_seed(seed)
+    model = arch.get_architecture(parsed)
+    if output_noise:
+        with torch.no_grad():
+            for param in model.parameters():
+                if param.ndim == 2 and not param.any():
+                    param.normal_(0.0, output_noise)
+    return model, asdict(parsed)
+
+
+def save_checkpoint(model, config, path, extra=None):
+    """Write ``model`` as a checkpoint that ``TabPFNClassifier`` loads.
+
+    ``.safetensors`` is preferred (no pickle); ``.ckpt`` uses ``torch.save``
+    of plain types only, so it loads with ``weights_only=True``.
+    """
+    import torch
+    from tabpfn.checkpoint import save_as_safetensors
+
+    path = Path(path)
+    checkpoint = {
+        "state_dict": {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
+        "config": dict(config),
+        "architecture_name": ARCHITECTURE,
+        "inference_config": inference_config_dict(),
+        **(extra or {}),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".safetensors":
+        save_as_safetensors(checkpoint, path)
+    else:
+        torch.save(checkpoint, path)
+    return path
+
+
+def build_random_checkpoint(path, config=None, seed=0, output_noise=0.02):
+    """Write a small randomly initialised checkpoint (for tests and demos offline)."""
+    model, parsed = build_model(config, seed=seed, output_noise=output_noise)
+    return save_checkpoint(model, parsed, path)
