@@ -8,7 +8,8 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
+from scipy import sparse
 
 from ._discovery import DISCOVERY_METHODS, discover, graph_to_adjacency, topological_order
 from ._equations import NodeEquation, default_classifier, default_regressor
@@ -139,19 +140,19 @@ class StructuralCausalModel(BaseEstimator):
         self : object
         """
         rng = check_random_state(self.random_state)
+        if sparse.issparse(X):
+            raise TypeError(
+                "Sparse input is not supported: a structural causal model needs dense "
+                "columns. Convert it with X.toarray() first."
+            )
+        # Shape checks and feature names; the table itself is typed by the encoder.
+        validate_data(self, X, reset=True, dtype=None, ensure_all_finite=False, ensure_min_samples=2)
         self._input_meta = _input_meta(X)
         encoder = TableEncoder(self.categorical_features)
         Z, missing = encoder.fit_transform(X)
         n_samples, n_features = Z.shape
-        if n_samples < 2:
-            raise ValueError(f"A structural causal model needs at least 2 rows; got {n_samples}.")
-        if n_features < 1:
-            raise ValueError("X has no columns.")
         self._encoder = encoder
-        self.n_features_in_ = n_features
         names = list(encoder.feature_names_)
-        if encoder.is_dataframe_ and all(isinstance(n, str) for n in names):
-            self.feature_names_in_ = np.asarray(names, dtype=object)
         labels, self.classes_ = _encode_labels(y, n_samples)
         n_classes = 1 if self.classes_ is None else len(self.classes_)
 
@@ -159,8 +160,12 @@ class StructuralCausalModel(BaseEstimator):
         if self.graph is not None:
             B = graph_to_adjacency(self.graph, names)
         else:
-            active = np.flatnonzero(~constant)
-            Zc = Z[:, active] - _class_means(Z[:, active], labels, n_classes)[labels]
+            Zc = Z - _class_means(Z, labels, n_classes)[labels]
+            # A column constant within every class is a function of the label
+            # alone: it stays a root and out of discovery.
+            spread = Zc.std(axis=0) > 1e-12 * np.maximum(1.0, np.abs(Z).max(axis=0))
+            active = np.flatnonzero(~constant & spread)
+            Zc = Zc[:, active]
             B = np.zeros((n_features, n_features))
             B[np.ix_(active, active)] = discover(
                 Zc, self.discovery, random_state=rng.randint(np.iinfo(np.int32).max)
@@ -190,6 +195,15 @@ class StructuralCausalModel(BaseEstimator):
         )
         self._class_prior = np.bincount(labels, minlength=n_classes) / n_samples
         return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        tags.input_tags.categorical = True
+        tags.input_tags.sparse = False
+        tags.target_tags.required = False
+        return tags
 
     def _regressor(self):
         return default_regressor() if self.regressor is None else self.regressor
@@ -232,7 +246,7 @@ class StructuralCausalModel(BaseEstimator):
         n_rows = len(labels)
         n_classes = len(self._class_prior)
         Z = np.zeros((n_rows, self.n_features_in_))
-        for name in self.causal_order_:
+        for name in self.causal_order_ if n_rows else ():
             eq = self.equations_[name]
             Z[:, eq.column] = eq.sample(Z, labels, n_classes, rng)
         missing = rng.random_sample(Z.shape) < self.missing_rate_[labels]

@@ -196,6 +196,12 @@ def _fit_column(values, name, categorical):
                       all_missing=True, levels=np.array([np.nan], dtype=object))
         return col, np.zeros(len(values)), miss
     if categorical:
+        bad = [v for v in values[~miss] if not isinstance(v, (str, bytes, bool, int, float, np.generic))]
+        if bad:
+            raise TypeError(
+                f"Column {name!r}: each value must be a string or a number (argument must "
+                f"be a string or a number), got {type(bad[0]).__name__}."
+            )
         cat = values if isinstance(values.dtype, pd.CategoricalDtype) else pd.Categorical(values)
         cat = pd.Categorical(cat)
         observed = np.unique(cat.codes[cat.codes >= 0])

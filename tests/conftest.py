@@ -1,0 +1,33 @@
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+os.environ.setdefault("MPLCONFIGDIR", "/tmp/skcausalmix-mpl")
+
+DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+
+
+def load_shared(name, n_rows=None, random_state=0):
+    """A real dataset from ../shared/datasets as (X DataFrame, y Series)."""
+    if not DATASETS.exists():
+        pytest.skip(f"shared datasets not found at {DATASETS}")
+    df = pd.read_csv(DATASETS / f"{name}.csv.gz", dtype={"target": str})
+    if n_rows is not None and n_rows < len(df):
+        from sklearn.model_selection import train_test_split
+
+        df, _ = train_test_split(
+            df, train_size=n_rows, stratify=df["target"], random_state=random_state
+        )
+        df = df.reset_index(drop=True)
+    y = df.pop("target")
+    return df, y
+
+
+@pytest.fixture(scope="session")
+def manifest():
+    if not DATASETS.exists():
+        pytest.skip("shared datasets not found")
+    return {d["name"]: d for d in json.loads((DATASETS / "manifest.json").read_text())}

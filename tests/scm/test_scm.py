@@ -1,0 +1,184 @@
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.ensemble import RandomForestRegressor
+
+from skcausalmix.scm import StructuralCausalModel
+
+
+def linear_nongaussian(n=2000, seed=0):
+    """x0 -> x1 -> x3, x0 -> x2, x2 -> x3; uniform noise; x4 isolated."""
+    rng = np.random.RandomState(seed)
+    e = rng.uniform(-1, 1, size=(n, 5))
+    x0 = e[:, 0]
+    x1 = 1.5 * x0 + e[:, 1]
+    x2 = -1.0 * x0 + e[:, 2]
+    x3 = 0.8 * x1 + 1.2 * x2 + e[:, 3]
+    x4 = e[:, 4]
+    X = np.c_[x0, x1, x2, x3, x4]
+    true = np.zeros((5, 5), dtype=bool)
+    true[1, 0] = true[2, 0] = true[3, 1] = true[3, 2] = True
+    return X, true
+
+
+def edge_f1(found, true):
+    tp = (found & true).sum()
+    return 2 * tp / (found.sum() + true.sum())
+
+
+def test_discovers_known_graph_and_reproduces_moments():
+    X, true = linear_nongaussian()
+    scm = StructuralCausalModel(random_state=0).fit(X)
+    found = scm.adjacency_.to_numpy() != 0
+    f1 = edge_f1(found, true)
+    assert f1 >= 0.9, f"edge F1 {f1:.2f}"
+    order = scm.causal_order_
+    assert order.index(0) < order.index(1) < order.index(3)
+    X_new, y_new = scm.sample(20000, random_state=1)
+    assert y_new is None
+    np.testing.assert_allclose(X_new.mean(0), X.mean(0), atol=0.05)
+    # Covariances within 10 % of the largest variance.
+    tol = 0.1 * np.diag(np.cov(X.T)).max()
+    np.testing.assert_allclose(np.cov(X_new.T), np.cov(X.T), atol=tol)
+
+
+def test_synthetic_rows_are_not_copies():
+    X, _ = linear_nongaussian(n=300)
+    X_new, _ = StructuralCausalModel(random_state=0).fit(X).sample(1000)
+    real = {tuple(r) for r in np.round(X, 10)}
+    assert not any(tuple(r) in real for r in np.round(X_new, 10))
+
+
+def test_label_conditioned_sampling_matches_class_means():
+    rng = np.random.RandomState(0)
+    y = rng.randint(0, 2, 1500)
+    a = rng.uniform(-1, 1, 1500) + 3 * y
+    b = 2 * a + rng.uniform(-1, 1, 1500)
+    X = np.c_[a, b]
+    scm = StructuralCausalModel(random_state=0).fit(X, y)
+    X_new, y_new = scm.sample(y={0: 3000, 1: 3000}, random_state=0)
+    for c in (0, 1):
+        np.testing.assert_allclose(X_new[y_new == c].mean(0), X[y == c].mean(0), atol=0.15)
+
+
+def test_mixed_types_ranges_and_missing():
+    rng = np.random.RandomState(0)
+    n = 400
+    num = rng.exponential(size=n)
+    df = pd.DataFrame(
+        {
+            "num": num,
+            "count": (3 * num + rng.poisson(2, n)).astype(int),
+            "color": pd.Categorical(np.where(num > 1, "red", rng.choice(["blue", "green"], n))),
+            "flag": num > 0.5,
+            "text": np.where(rng.rand(n) > 0.5, "yes", "no"),
+            "const": 7.0,
+        }
+    )
+    df.loc[rng.rand(n) < 0.2, "num"] = np.nan
+    y = np.where(num + rng.normal(0, 0.3, n) > 1, "pos", "neg")
+    scm = StructuralCausalModel(random_state=0).fit(df, y)
+    X_new, y_new = scm.sample(2000)
+    assert list(X_new.columns) == list(df.columns)
+    assert (X_new.dtypes == df.dtypes).all()
+    assert set(X_new["color"].dropna()) <= {"red", "blue", "green"}
+    assert set(X_new["text"]) <= {"yes", "no"}
+    assert (X_new["const"] == 7.0).all()
+    assert X_new["count"].between(df["count"].min(), df["count"].max()).all()
+    obs = X_new["num"].dropna()
+    assert obs.between(df["num"].min(), df["num"].max()).all()
+    assert abs(X_new["num"].isna().mean() - 0.2) < 0.05
+    assert set(y_new) <= {"pos", "neg"}
+    assert scm.feature_kinds_ == {
+        "num": "continuous", "count": "integer", "color": "categorical",
+        "flag": "categorical", "text": "categorical", "const": "constant",
+    }
+
+
+def test_user_graph_as_edges_and_matrix():
+    X, true = linear_nongaussian(n=500)
+    edges = [(0, 1), (0, 2), (1, 3), (2, 3)]
+    a = StructuralCausalModel(graph=edges).fit(X)
+    b = StructuralCausalModel(graph=true.astype(float)).fit(X)
+    np.testing.assert_array_equal(a.adjacency_.to_numpy() != 0, true)
+    np.testing.assert_array_equal(b.adjacency_.to_numpy() != 0, true)
+    assert a.equations_[3].parents == [1, 2]
+
+
+def test_cycle_is_an_error():
+    X, _ = linear_nongaussian(n=100)
+    with pytest.raises(ValueError, match="cycle"):
+        StructuralCausalModel(graph=[(0, 1), (1, 2), (2, 0)]).fit(X)
+
+
+@pytest.mark.parametrize("method", ["ica", "highdim"])
+def test_other_lingam_methods(method):
+    X, true = linear_nongaussian(n=1000)
+    scm = StructuralCausalModel(discovery=method, random_state=0).fit(X)
+    assert edge_f1(scm.adjacency_.to_numpy() != 0, true) >= 0.6
+
+
+def test_custom_discovery_object_and_regressor():
+    class Chain:
+        def fit(self, X):
+            p = X.shape[1]
+            self.adjacency_matrix_ = np.eye(p, k=-1)
+            return self
+
+    X, _ = linear_nongaussian(n=300)
+    scm = StructuralCausalModel(
+        discovery=Chain(), regressor=RandomForestRegressor(n_estimators=5, random_state=0)
+    ).fit(X)
+    assert scm.causal_order_ == [0, 1, 2, 3, 4]
+    assert isinstance(scm.equations_[1].estimator_, RandomForestRegressor)
+
+
+def test_same_seed_same_samples():
+    X, _ = linear_nongaussian(n=300)
+    a = StructuralCausalModel(random_state=3).fit(X).sample(50)[0]
+    b = StructuralCausalModel(random_state=3).fit(X).sample(50)[0]
+    np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    "X, kwargs, match",
+    [
+        (np.ones((1, 3)), {}, "n_samples = 1"),
+        (np.array([[1.0, np.inf], [2.0, 3.0], [3.0, 1.0]]), {}, "infinite"),
+        (np.random.RandomState(0).rand(5, 10), {}, "more rows than features"),
+        (np.random.RandomState(0).rand(50, 3), {"discovery": "nope"}, "discovery"),
+        (np.random.RandomState(0).rand(50, 3), {"graph": [(0, 9)]}, "unknown column"),
+        (np.random.RandomState(0).rand(50, 3), {"categorical_features": ["zz"]}, "unknown column"),
+    ],
+)
+def test_bad_input(X, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        StructuralCausalModel(**kwargs).fit(X)
+
+
+def test_sparse_is_a_type_error():
+    from scipy import sparse
+
+    with pytest.raises(TypeError, match="Sparse"):
+        StructuralCausalModel().fit(sparse.csr_matrix(np.eye(5)))
+
+
+def test_sample_argument_errors():
+    X, _ = linear_nongaussian(n=200)
+    scm = StructuralCausalModel(random_state=0).fit(X, np.arange(200) % 2)
+    with pytest.raises(ValueError, match="Unknown class"):
+        scm.sample(y={5: 3})
+    with pytest.raises(ValueError, match="n_samples"):
+        scm.sample(3, y=[0, 1])
+    with pytest.raises(ValueError, match="non-negative"):
+        scm.sample(-1)
+
+
+def test_sklearn_check_estimator():
+    from sklearn.utils.estimator_checks import check_estimator
+
+    failed = [
+        r for r in check_estimator(StructuralCausalModel(random_state=0), on_fail=None)
+        if r["status"] == "failed"
+    ]
+    assert not failed, [(r["check_name"], str(r["exception"])[:200]) for r in failed]
