@@ -1,0 +1,70 @@
+"""The README's demo: causal augmentation on a real dataset, offline."""
+
+import time
+
+import numpy as np
+
+
+def run_augmentation_demo(n_train=60, n_splits=5, random_state=0, out=print):
+    """Discover the structure of a real dataset and compare augmenters in CV.
+
+    Uses scikit-learn's bundled copy of the Wisconsin breast cancer data
+    (569 rows, 30 features), with data-scarce training folds of ``n_train``
+    rows, as in fine-tuning on small tables.
+    """
+    import pandas as pd
+    from imblearn.over_sampling import SMOTE
+    from imblearn.pipeline import make_pipeline
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedShuffleSplit, cross_validate
+    from sklearn.preprocessing import StandardScaler
+
+    from .over_sampling import CausalMixAugmenter
+
+    data = load_breast_cancer(as_frame=True)
+    # The ten "mean" measurements keep the graph readable.
+    X = data.data.iloc[:, :10]
+    y = pd.Series(data.target_names[data.target], name="diagnosis")
+    out(f"Dataset: breast cancer (scikit-learn), {X.shape[0]} rows x {X.shape[1]} features")
+
+    t0 = time.perf_counter()
+    aug = CausalMixAugmenter(n_synthetic=1.0, random_state=random_state)
+    aug.fit_resample(X, y)
+    scm = aug.scm_
+    out(f"\nDiscovered causal structure (DirectLiNGAM on class-centred data, "
+        f"{time.perf_counter() - t0:.1f} s):")
+    out("  causal order: " + " -> ".join(scm.causal_order_))
+    # Standardised weights: effect in child SDs per parent SD, comparable across edges.
+    sd = X.std()
+    edges = sorted(
+        ((p, c, w * sd[p] / sd[c]) for p, c, w in scm.edges_), key=lambda e: -abs(e[2])
+    )
+    out(f"  {len(edges)} edges, strongest first (standardised weights):")
+    for parent, child, weight in edges[:12]:
+        out(f"    {parent:>24} -> {child:<24} {weight:+.3f}")
+
+    cv = StratifiedShuffleSplit(n_splits=n_splits, train_size=n_train, random_state=random_state)
+    methods = {
+        "no augmentation": None,
+        "SMOTE (balance)": SMOTE(random_state=random_state),
+        "CausalMix (balance)": CausalMixAugmenter(random_state=random_state),
+        "CausalMix (+100% rows)": CausalMixAugmenter(n_synthetic=1.0, random_state=random_state),
+    }
+    out(f"\nLogisticRegression, {n_splits} splits of {n_train} training rows, "
+        f"tested on the other {len(y) - n_train} rows:")
+    out(f"  {'method':<24} {'ROC-AUC':>8} {'± sd':>6} {'accuracy':>9} {'fit s':>7}")
+    results = {}
+    for name, sampler in methods.items():
+        steps = [StandardScaler(), LogisticRegression(max_iter=1000)]
+        pipe = make_pipeline(*([sampler] if sampler is not None else []), *steps)
+        res = cross_validate(pipe, X, y, cv=cv, scoring=("roc_auc", "accuracy"))
+        auc = res["test_roc_auc"]
+        results[name] = float(np.mean(auc))
+        out(f"  {name:<24} {np.mean(auc):8.4f} {np.std(auc):6.3f} "
+            f"{np.mean(res['test_accuracy']):9.4f} {np.mean(res['fit_time']):7.2f}")
+    return results
+
+
+def run_demo(n_train=60, random_state=0, out=print):
+    run_augmentation_demo(n_train=n_train, random_state=random_state, out=out)
