@@ -143,7 +143,7 @@ def test_same_seed_same_samples():
 @pytest.mark.parametrize(
     "X, kwargs, match",
     [
-        (np.ones((1, 3)), {}, "n_samples = 1"),
+        (np.ones((1, 3)), {}, "1 sample"),
         (np.array([[1.0, np.inf], [2.0, 3.0], [3.0, 1.0]]), {}, "infinite"),
         (np.random.RandomState(0).rand(5, 10), {}, "more rows than features"),
         (np.random.RandomState(0).rand(50, 3), {"discovery": "nope"}, "discovery"),
