@@ -4,9 +4,15 @@ Importing the package stays fast: lingam, torch and tabpfn are imported only
 when a model that needs them is fitted.
 """
 
+from .finetuning import CausalMixTabPFNClassifier
 from .over_sampling import CausalMixAugmenter
 from .scm import StructuralCausalModel
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["CausalMixAugmenter", "StructuralCausalModel", "__version__"]
+__all__ = [
+    "CausalMixAugmenter",
+    "CausalMixTabPFNClassifier",
+    "StructuralCausalModel",
+    "__version__",
+]

@@ -67,15 +67,7 @@ def build_model(config=None, seed=0, output_noise=0.0):
 
 
 def save_checkpoint(model, config, path, extra=None):
-    """Write ``model`` as a checkpoint that ``TabPFNClassifier`` loads.
-
-    ``.safetensors`` is preferred (no pickle); ``.ckpt`` uses ``torch.save``
-    of plain types only, so it loads with ``weights_only=True``.
-    """
-    import torch
-    from tabpfn.checkpoint import save_as_safetensors
-
-    path = Path(path)
+    """Write a freshly built or pretrained v3 ``model`` as a tabpfn checkpoint."""
     checkpoint = {
         "state_dict": {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
         "config": dict(config),
@@ -83,6 +75,21 @@ def save_checkpoint(model, config, path, extra=None):
         "inference_config": inference_config_dict(),
         **(extra or {}),
     }
+    return write_checkpoint(checkpoint, path)
+
+
+def write_checkpoint(checkpoint, path):
+    """Write a checkpoint dict that ``TabPFNClassifier(model_path=path)`` loads.
+
+    ``.safetensors`` is preferred (no pickle); ``.ckpt``/``.pth`` use
+    ``torch.save`` of plain types only, so they load with ``weights_only=True``.
+    """
+    import torch
+    from tabpfn.checkpoint import save_as_safetensors
+
+    path = Path(path)
+    if path.suffix not in (".safetensors", ".ckpt", ".pth"):
+        raise ValueError(f"Checkpoint files end in .safetensors, .ckpt or .pth; got {path.name!r}.")
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix == ".safetensors":
         save_as_safetensors(checkpoint, path)

@@ -1,0 +1,137 @@
+"""Every use of tabpfn's fine-tuning internals, in one place.
+
+A tabpfn upgrade that moves these pieces should only touch this file.
+"""
+
+import copy
+from dataclasses import asdict
+
+import numpy as np
+
+
+def new_classifier(model_spec, *, n_estimators, device, random_state, fit_mode,
+                   ignore_pretraining_limits=False):
+    """A ``TabPFNClassifier`` on a checkpoint path or on in-memory weights."""
+    from tabpfn import TabPFNClassifier
+
+    return TabPFNClassifier(
+        model_path=model_spec,
+        n_estimators=n_estimators,
+        device=device,
+        random_state=random_state,
+        fit_mode=fit_mode,
+        ignore_pretraining_limits=ignore_pretraining_limits,
+        # Our loop hands tabpfn plain tables; text and date expansion would show
+        # the final model features its weights were not tuned on.
+        inference_config={"TRANSFORM_TEXT": False, "TRANSFORM_DATES": False},
+    )
+
+
+def trainable_classifier(model_path, *, n_estimators, device, random_state,
+                         ignore_pretraining_limits=False):
+    """The classifier whose weights the loop updates (tabpfn's "batched" mode)."""
+    clf = new_classifier(str(model_path), n_estimators=n_estimators, device=device,
+                         random_state=random_state, fit_mode="batched",
+                         ignore_pretraining_limits=ignore_pretraining_limits)
+    clf._initialize_model_variables()
+    return clf
+
+
+def network(clf):
+    """The torch module holding the weights."""
+    return clf.models_[0]
+
+
+def model_limits(clf):
+    """(max classes, max rows, max features, max CPU rows) of a loaded model."""
+    config = clf.configs_[0]
+    inference = clf.inference_config_
+    max_classes = min(getattr(config, "max_num_classes", 10) or 10, inference.MAX_NUMBER_OF_CLASSES)
+    return (max_classes, inference.MAX_NUMBER_OF_SAMPLES, inference.MAX_NUMBER_OF_FEATURES,
+            inference.MAX_CPU_SAMPLES)
+
+
+def frozen_copy(clf, *, n_estimators, device, random_state, ignore_pretraining_limits=False):
+    """An inference classifier on a copy of ``clf``'s current weights."""
+    from tabpfn import ModelSpecs
+
+    spec = ModelSpecs(
+        model=copy.deepcopy(network(clf)),
+        architecture_config=copy.deepcopy(clf.configs_[0]),
+        inference_config=copy.deepcopy(clf.inference_config_),
+    )
+    return new_classifier(spec, n_estimators=n_estimators, device=device,
+                          random_state=random_state, fit_mode="fit_preprocessors",
+                          ignore_pretraining_limits=ignore_pretraining_limits)
+
+
+def episode_batch(clf, X_context, y_context, X_query, y_query, seed):
+    """Preprocess one context/query episode exactly as tabpfn's own loop does.
+
+    The rows keep their roles: tabpfn's splitter is replaced by a positional
+    split, so what we put in the context is the context.
+    """
+    import pandas as pd
+    from tabpfn.finetuning.data_util import (
+        get_preprocessed_dataset_chunks,
+        meta_dataset_collator,
+    )
+
+    n_context = len(y_context)
+    if isinstance(X_context, pd.DataFrame):
+        X = pd.concat([X_context, X_query], ignore_index=True)
+    else:
+        X = np.concatenate([X_context, X_query])
+    y = np.concatenate([y_context, y_query])
+
+    def positional_split(X_all, y_all, stratify=None):
+        return X_all[:n_context], X_all[n_context:], y_all[:n_context], y_all[n_context:]
+
+    datasets = get_preprocessed_dataset_chunks(
+        clf, X, y, split_fn=positional_split, max_data_size=None, model_type="classifier",
+        equal_split_size=True, data_shuffle_seed=seed, preprocessing_random_state=seed,
+        shuffle=False,
+    )
+    return meta_dataset_collator([datasets[0]])
+
+
+def episode_loss(clf, batch):
+    """Cross-entropy of the query rows given the context (mean over estimators)."""
+    import torch
+    from tabpfn.architectures.interface import PerformanceOptions
+
+    clf.fit_from_preprocessed(
+        batch.X_context, batch.y_context, batch.cat_indices, batch.configs,
+        performance_options=PerformanceOptions(use_chunkwise_inference=False),
+    )
+    logits = clf.forward(batch.X_query, return_raw_logits=True)  # Q x B x E x L
+    n_query, n_batch, n_est, n_classes = logits.shape
+    logits = logits.permute(1, 2, 3, 0).reshape(n_batch * n_est, n_classes, n_query)
+    target = batch.y_query.repeat(n_batch * n_est, 1).to(logits.device).long()
+    return torch.nn.functional.cross_entropy(logits, target)
+
+
+def context_has_query_labels(batch):
+    """tabpfn cannot learn a class that is absent from the context."""
+    import torch
+
+    ctx = torch.unique(torch.cat([t.reshape(-1) for t in batch.y_context]))
+    qry = torch.unique(batch.y_query.reshape(-1))
+    return bool(torch.isin(qry, ctx).all())
+
+
+def checkpoint_dict(clf):
+    """A plain checkpoint dict (state_dict, config, architecture, inference config)."""
+    from tabpfn.model_loading import _resolve_architecture_name
+
+    config = clf.configs_[0]
+    return {
+        "state_dict": {k: v.detach().cpu().contiguous() for k, v in network(clf).state_dict().items()},
+        "config": asdict(config),
+        "architecture_name": _resolve_architecture_name(config),
+        "inference_config": asdict(clf.inference_config_),
+    }
+
+
+def load_weights(clf, state_dict):
+    network(clf).load_state_dict(state_dict)
