@@ -285,7 +285,8 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
 
         def evaluate():
             model = make_eval(clf, self.n_estimators_validation, X_tr, y_tr)
-            real = classification_scores(y_va, model.predict_proba(X_va), n_classes)
+            proba_real = model.predict_proba(X_va)
+            real = classification_scores(y_va, proba_real, n_classes)
             record = {"valid_real_roc_auc": real["roc_auc"], "valid_real_log_loss": real["log_loss"],
                       "valid_synthetic_roc_auc": None, "valid_synthetic_log_loss": None}
             pooled = real
@@ -296,7 +297,7 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
                 record["valid_synthetic_log_loss"] = synth["log_loss"]
                 pooled = classification_scores(
                     np.r_[y_va, y_syn_va],
-                    np.vstack([model.predict_proba(X_va), proba_syn]),
+                    np.vstack([proba_real, proba_syn]),
                     n_classes,
                 )
             record["valid_score"] = primary_score(pooled, self.eval_metric)

@@ -34,6 +34,9 @@ def trainable_classifier(model_path, *, n_estimators, device, random_state,
                          random_state=random_state, fit_mode="batched",
                          ignore_pretraining_limits=ignore_pretraining_limits)
     clf._initialize_model_variables()
+    # Our own copy of the weights: tabpfn may share built models between
+    # estimators (TABPFN_MODEL_CACHE_SIZE), and fine-tuning changes them in place.
+    clf.models_[0] = copy.deepcopy(clf.models_[0])
     return clf
 
 

@@ -1,0 +1,29 @@
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tmp_path_factory):
+    """A small random tabpfn v3 checkpoint, built in tabpfn's format at test time.
+
+    Its zero-initialised output projections are redrawn with small noise so
+    that its predictions depend on the input.
+    """
+    from skcausalmix.finetuning._checkpoint import build_random_checkpoint
+
+    return build_random_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny-v3.safetensors", seed=0)
+
+
+@pytest.fixture
+def small_data():
+    X, y = make_classification(
+        n_samples=90, n_features=4, n_informative=3, n_redundant=0, random_state=0
+    )
+    return X, y
+
+
+FAST = dict(
+    epochs=2, n_estimators_validation=1, n_estimators_inference=1, context_size=48,
+    query_size=16, random_state=0,
+)

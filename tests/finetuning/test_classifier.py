@@ -1,0 +1,234 @@
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from imblearn.base import BaseSampler
+from imblearn.over_sampling import SMOTE
+from sklearn.base import clone, is_classifier
+from sklearn.model_selection import GridSearchCV, cross_validate
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+import skcausalmix.finetuning._tabpfn_adapter as adapter
+from skcausalmix.finetuning import CausalMixTabPFNClassifier
+
+from ..conftest import load_shared
+from .conftest import FAST
+
+MARK = 1e6  # synthetic rows of the marker sampler carry this in column 0
+
+
+class MarkerSampler(BaseSampler):
+    """Appends copies of the rows with column 0 set to MARK, to trace them."""
+
+    _sampling_type = "over-sampling"
+    _parameter_constraints = {"sampling_strategy": [str], "random_state": ["random_state", None]}
+
+    def __init__(self, sampling_strategy="auto", random_state=None):
+        self.sampling_strategy = sampling_strategy
+        self.random_state = random_state
+
+    def _fit_resample(self, X, y):
+        new = X.copy()
+        new[:, 0] = MARK
+        return np.vstack([X, new]), np.r_[y, y]
+
+
+def test_is_a_classifier_with_sklearn_attributes(tiny_checkpoint, small_data):
+    X, y = small_data
+    clf = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, **FAST).fit(X, y)
+    assert is_classifier(clf)
+    assert clf.n_features_in_ == 4 and list(clf.classes_) == [0, 1]
+    proba = clf.predict_proba(X)
+    assert proba.shape == (90, 2) and np.allclose(proba.sum(1), 1)
+    assert set(clf.predict(X)) <= {0, 1}
+    assert 0 <= clf.score(X, y) <= 1
+    assert [h["epoch"] for h in clf.history_] == [0, 1, 2]
+    keys = {"epoch", "train_loss", "n_steps", "lr", "valid_real_roc_auc", "valid_real_log_loss",
+            "valid_synthetic_roc_auc", "valid_synthetic_log_loss", "valid_score", "improved", "time"}
+    assert set(clf.history_[1]) == keys
+    assert clf.n_synthetic_ > 0 and clf.n_synthetic_validation_ > 0
+    assert clf.history_[1]["valid_synthetic_roc_auc"] is not None
+
+
+def test_training_loss_falls(tiny_checkpoint):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 2))
+    y = (X[:, 0] > 0).astype(int)
+    clf = CausalMixTabPFNClassifier(
+        model_path=tiny_checkpoint, augmenter=None, epochs=8, learning_rate=1e-3,
+        early_stopping=False, context_size=24, query_size=16, n_estimators_validation=1,
+        n_estimators_inference=1, warmup_fraction=0.0, random_state=0,
+    ).fit(X, y)
+    losses = [h["train_loss"] for h in clf.history_[1:]]
+    assert all(h["n_steps"] >= 2 for h in clf.history_[1:])
+    assert np.mean(losses[-2:]) < np.mean(losses[:2]) - 0.05, losses
+
+
+def test_early_stopping_restores_best_epoch(tiny_checkpoint, small_data):
+    X, y = small_data
+    # Validation labels are flipped: the better the model fits, the worse it validates.
+    X_val, y_val = X[:30], 1 - y[:30]
+    clf = CausalMixTabPFNClassifier(
+        model_path=tiny_checkpoint, augmenter=None, epochs=15, learning_rate=2e-3,
+        patience=3, warmup_fraction=0.0, context_size=64, query_size=32,
+        n_estimators_validation=1, n_estimators_inference=1, random_state=0,
+    ).fit(X[30:], y[30:], X_val=X_val, y_val=y_val)
+    scores = [h["valid_score"] for h in clf.history_]
+    assert clf.stop_reason_ == "early_stopping"
+    assert clf.best_epoch_ == int(np.argmax(scores))
+    assert clf.best_epoch_ < len(scores) - 1
+    # The final model (same context and ensemble as validation) reproduces the best score.
+    from sklearn.metrics import roc_auc_score
+
+    restored = roc_auc_score(y_val, clf.predict_proba(X_val)[:, 1])
+    assert restored == pytest.approx(clf.history_[clf.best_epoch_]["valid_real_roc_auc"])
+
+
+@pytest.mark.parametrize("route", ["context", "query", "both"])
+def test_synthetic_rows_go_where_asked_and_never_into_validation(tiny_checkpoint, small_data, monkeypatch, route):
+    X, y = small_data
+    X = np.c_[np.arange(90.0), X]  # column 0: a row id
+    episodes, eval_contexts = [], []
+    real_batch = adapter.episode_batch
+    real_frozen = adapter.frozen_copy
+
+    def spy_batch(clf, X_ctx, y_ctx, X_q, y_q, seed):
+        episodes.append((X_ctx[:, 0].copy(), X_q[:, 0].copy()))
+        return real_batch(clf, X_ctx, y_ctx, X_q, y_q, seed)
+
+    class SpyFit:
+        def __init__(self, model):
+            self.model = model
+
+        def fit(self, X_fit, y_fit):
+            eval_contexts.append(np.asarray(X_fit)[:, 0].copy())
+            self.model.fit(X_fit, y_fit)
+            return self.model
+
+    monkeypatch.setattr(adapter, "episode_batch", spy_batch)
+    monkeypatch.setattr(adapter, "frozen_copy", lambda *a, **k: SpyFit(real_frozen(*a, **k)))
+    X_val, y_val = X[:30], y[:30]
+    CausalMixTabPFNClassifier(
+        model_path=tiny_checkpoint, augmenter=MarkerSampler(), synthetic_in=route, **FAST
+    ).fit(X[30:], y[30:], X_val=X_val, y_val=y_val)
+    val_ids = set(X_val[:, 0])
+    assert episodes
+    for ctx, query in episodes:
+        assert not val_ids & set(ctx) and not val_ids & set(query)
+        assert (MARK in ctx) == (route in ("context", "both"))
+        assert (MARK in query) == (route in ("query", "both"))
+    for ctx in eval_contexts:  # validation and final contexts: real training rows only
+        assert MARK not in ctx and not val_ids & set(ctx)
+
+
+def test_deterministic_with_random_state(tiny_checkpoint, small_data):
+    X, y = small_data
+    a = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, **FAST).fit(X, y)
+    b = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, **FAST).fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    assert [h["train_loss"] for h in a.history_] == [h["train_loss"] for h in b.history_]
+
+
+def test_save_and_pickle_round_trips(tiny_checkpoint, small_data, tmp_path):
+    X, y = small_data
+    clf = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, learning_rate=1e-3, **FAST).fit(X, y)
+    expected = clf.predict_proba(X)
+    path = clf.save_model(tmp_path / "tuned.safetensors")
+    reloaded = clone(clf.model_).set_params(model_path=str(path)).fit(X, y)
+    np.testing.assert_allclose(reloaded.predict_proba(X), expected, rtol=1e-5, atol=1e-6)
+    from tabpfn import TabPFNClassifier
+
+    plain = TabPFNClassifier(model_path=str(path), n_estimators=1, device="cpu").fit(X, y)
+    assert plain.predict_proba(X).shape == (90, 2)
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(again.predict_proba(X), expected)
+    ckpt = clf.save_model(tmp_path / "tuned.ckpt")  # weights-only torch format
+    import torch
+
+    torch.load(ckpt, weights_only=True)
+
+
+def test_other_samplers_and_plain_finetuning(tiny_checkpoint, small_data):
+    X, y = small_data
+    smote = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, augmenter=SMOTE(), **FAST).fit(X, y)
+    assert smote.n_synthetic_validation_ == 0
+    plain = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, augmenter=None, **FAST).fit(X, y)
+    assert plain.n_synthetic_ == 0
+    with pytest.raises(ValueError, match="synthetic_validation"):
+        CausalMixTabPFNClassifier(
+            model_path=tiny_checkpoint, augmenter=SMOTE(), synthetic_validation=1.0, **FAST
+        ).fit(X, y)
+
+
+def test_pandas_with_categorical_columns(tiny_checkpoint):
+    X, y = load_shared("credit-approval", n_rows=120)
+    clf = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, **FAST).fit(X, y)
+    assert list(clf.feature_names_in_) == list(X.columns)
+    assert set(clf.predict(X)) <= set(y)
+    with pytest.raises(ValueError):
+        clf.predict(X.iloc[:, :-1])
+
+
+def test_pipeline_cross_validate_and_grid_search(tiny_checkpoint, small_data):
+    X, y = small_data
+    pipe = make_pipeline(FunctionTransformer(), CausalMixTabPFNClassifier(model_path=tiny_checkpoint, **{**FAST, "epochs": 1}))
+    res = cross_validate(pipe, X, y, cv=2, scoring="roc_auc")
+    assert len(res["test_score"]) == 2
+    grid = GridSearchCV(
+        CausalMixTabPFNClassifier(model_path=tiny_checkpoint, **{**FAST, "epochs": 1}),
+        {"synthetic_in": ["context", "both"]}, cv=2, n_jobs=2,
+    ).fit(X, y)
+    assert grid.best_params_["synthetic_in"] in ("context", "both")
+
+
+@pytest.mark.parametrize(
+    "X, y, kwargs, error, match",
+    [
+        (np.random.rand(30, 3), np.zeros(30), {}, ValueError, "single class"),
+        (np.random.rand(60, 3), np.arange(60) % 11, {}, ValueError, "at most 10"),
+        (np.random.rand(30, 3), np.r_[np.zeros(29), 1], {}, ValueError, "single row"),
+        (np.c_[np.random.rand(30, 2), np.r_[np.inf, np.zeros(29)]], np.arange(30) % 2, {}, ValueError, "infinite"),
+        (np.random.rand(30, 3), np.arange(30) % 2, {"synthetic_in": "nowhere"}, ValueError, "synthetic_in"),
+        (np.random.rand(30, 3), np.arange(30) % 2, {"epochs": -1}, ValueError, "epochs"),
+    ],
+)
+def test_bad_input(tiny_checkpoint, X, y, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        CausalMixTabPFNClassifier(model_path=tiny_checkpoint, **{**FAST, **kwargs}).fit(X, y)
+
+
+def test_row_limit_on_cpu_names_the_limit(tiny_checkpoint):
+    clf = adapter.trainable_classifier(tiny_checkpoint, n_estimators=1, device="cpu", random_state=0)
+    max_cpu_rows = adapter.model_limits(clf)[3]
+    X = np.random.rand(max_cpu_rows + 1, 3)
+    y = np.arange(len(X)) % 2
+    with pytest.raises(ValueError, match="MAX_CPU_SAMPLES"):
+        CausalMixTabPFNClassifier(model_path=tiny_checkpoint, device="cpu", **FAST).fit(X, y)
+
+
+def test_bad_checkpoints(tmp_path, small_data):
+    X, y = small_data
+    with pytest.raises(FileNotFoundError, match="not found"):
+        CausalMixTabPFNClassifier(model_path=tmp_path / "missing.safetensors").fit(X, y)
+    corrupt = tmp_path / "corrupt.safetensors"
+    corrupt.write_bytes(b"not a checkpoint at all")
+    with pytest.raises(ValueError, match="corrupt"):
+        CausalMixTabPFNClassifier(model_path=corrupt).fit(X, y)
+    other = tmp_path / "weights.bin"
+    other.write_bytes(b"x")
+    with pytest.raises(ValueError, match="Unsupported checkpoint format"):
+        CausalMixTabPFNClassifier(model_path=other).fit(X, y)
+    import torch
+
+    evil = tmp_path / "evil.ckpt"
+    torch.save({"state_dict": {}, "config": {}, "payload": MarkerSampler()}, evil)  # an object
+    with pytest.raises(ValueError, match="weights-only|corrupt"):
+        CausalMixTabPFNClassifier(model_path=evil).fit(X, y)
+    from tabpfn.checkpoint import save_as_safetensors
+
+    unknown = tmp_path / "unknown.safetensors"
+    save_as_safetensors({"state_dict": {"w": torch.zeros(1)}, "config": {}, "architecture_name": "tabpfn_v99"}, unknown)
+    with pytest.raises(ValueError, match="unknown architecture"):
+        CausalMixTabPFNClassifier(model_path=unknown).fit(X, y)
