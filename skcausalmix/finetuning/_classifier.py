@@ -2,6 +2,7 @@
 
 import os
 import time
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -13,6 +14,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..over_sampling._causal_mix import MIN_CLASS_ROWS
 from ._loop import (
     SYNTHETIC_ROUTES,
     EarlyStopping,
@@ -252,6 +254,10 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         from ._model_loading import resolve_model_path
 
         start = time.perf_counter()
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
         X, y = self._check_table(X, y, reset=True)
         check_classification_targets(y)
         self.classes_, codes = np.unique(y, return_inverse=True)
@@ -422,23 +428,28 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
             y_va = np.searchsorted(self.classes_, y_val)
             return X, codes, X_val, y_va, X, codes
         counts = np.bincount(codes)
-        if counts.min() < 2:
-            raise ValueError(
-                f"Class {self.classes_[np.argmin(counts)]!r} has a single row; a stratified "
-                "validation split needs at least 2 rows per class (or pass X_val, y_val)."
-            )
-        n = len(codes)
+        # Rows of single-row classes cannot be split: they stay in training.
+        splittable = np.flatnonzero(counts[codes] >= 2)
         n_val = self.validation_size if isinstance(self.validation_size, Integral) else int(
-            round(self.validation_size * n))
-        n_val = max(n_val, len(counts))
-        if n - n_val < len(counts):
+            round(self.validation_size * len(splittable)))
+        n_split_classes = int((counts >= 2).sum())
+        if n_split_classes < 2:
             raise ValueError(
-                f"validation_size={self.validation_size} leaves {n - n_val} training rows for "
-                f"{len(counts)} classes; use a smaller validation_size or more data."
+                "A stratified validation split needs at least two classes with 2 or more "
+                f"rows; classes with a single row: {list(self.classes_[counts < 2])[:5]}. "
+                "Pass X_val, y_val instead."
             )
-        idx_tr, idx_va = train_test_split(
-            np.arange(n), test_size=n_val, stratify=codes, random_state=seed
+        n_val = max(n_val, n_split_classes)
+        if len(splittable) - n_val < n_split_classes:
+            raise ValueError(
+                f"validation_size={self.validation_size} leaves too few training rows "
+                f"({len(codes)} rows, {len(counts)} classes); use a smaller validation_size, "
+                "more data, or pass X_val, y_val."
+            )
+        _, idx_va = train_test_split(
+            splittable, test_size=n_val, stratify=codes[splittable], random_state=seed
         )
+        idx_tr = np.setdiff1d(np.arange(len(codes)), idx_va)
         return (_take(X, idx_tr), codes[idx_tr], _take(X, idx_va), codes[idx_va], X, codes)
 
     def _check_limits(self, limits, n_context, device):
@@ -474,10 +485,21 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         if self.augmenter_ is None:
             self.n_synthetic_ = 0
             return _take(X_tr, np.arange(0)), y_tr[:0]
-        X_res, y_res = self.augmenter_.fit_resample(X_tr, y_tr)
+        # Samplers need a few rows per class: tiny classes get no synthetic rows.
+        counts = np.bincount(y_tr)
+        usable = counts[y_tr] >= MIN_CLASS_ROWS
+        if (counts >= MIN_CLASS_ROWS).sum() < 2:
+            warnings.warn(
+                "Fewer than two classes have enough training rows for the augmenter; "
+                "fine-tuning without synthetic rows.", UserWarning, stacklevel=3,
+            )
+            self.n_synthetic_ = 0
+            return _take(X_tr, np.arange(0)), y_tr[:0]
+        X_fit, y_fit = _take(X_tr, np.flatnonzero(usable)), y_tr[usable]
+        X_res, y_res = self.augmenter_.fit_resample(X_fit, y_fit)
         mask = getattr(self.augmenter_, "synthetic_mask_", None)
         if mask is None:  # imblearn over-samplers append new rows after the real ones
-            mask = np.arange(len(y_res)) >= len(y_tr)
+            mask = np.arange(len(y_res)) >= len(y_fit)
         X_syn = X_res[mask] if not isinstance(X_res, pd.DataFrame) else X_res[mask].reset_index(drop=True)
         y_syn = np.asarray(y_res)[mask].astype(int)
         if isinstance(X_tr, pd.DataFrame) and not isinstance(X_syn, pd.DataFrame):
@@ -499,7 +521,9 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
                 "(scm_), such as CausalMixAugmenter; set synthetic_validation=0 otherwise."
             )
         counts = np.bincount(y_va, minlength=len(self.classes_))
-        request = {c: int(round(ratio * n)) for c, n in enumerate(counts) if round(ratio * n) > 0}
+        known = set(np.asarray(scm.classes_).tolist())
+        request = {c: int(round(ratio * n)) for c, n in enumerate(counts)
+                   if c in known and round(ratio * n) > 0}
         X_new, y_new = scm.sample(y=request, random_state=rng)
         self.n_synthetic_validation_ = len(y_new)
         return X_new, np.asarray(y_new, dtype=int)
@@ -516,7 +540,8 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         """Most probable class."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def save_model(self, path):
         """Write the fine-tuned weights as a tabpfn checkpoint.

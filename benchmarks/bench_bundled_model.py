@@ -1,0 +1,150 @@
+"""Zero-shot quality of a TabPFN checkpoint against classic baselines.
+
+    python benchmarks/bench_bundled_model.py [--model bundled] [--sizes 64,128,256]
+        [--seeds 5] [--datasets all] [--max-test 1000] [--out results.csv]
+
+For every dataset in ../shared/datasets, training size and seed: a stratified
+training subsample, the rest (at most ``--max-test`` rows, stratified) as the
+test set; test ROC-AUC (one-vs-rest macro for multiclass) of the checkpoint
+through plain ``TabPFNClassifier`` (zero-shot), LogisticRegression, k-nearest
+neighbours, RandomForest and HistGradientBoosting. The tables give the median
+and mean over datasets (after averaging seeds) per size, and how often the
+checkpoint beats each baseline.
+"""
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import make_column_transformer
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+
+ROOT = Path(__file__).resolve().parents[1]
+DATASETS = ROOT.parent / "shared" / "datasets"
+
+
+def load(name):
+    df = pd.read_csv(DATASETS / f"{name}.csv.gz", dtype={"target": str})
+    y = df.pop("target").to_numpy()
+    return df, y
+
+
+def baselines(X):
+    cat = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
+    num = [c for c in X.columns if c not in cat]
+
+    def onehot_scaled():
+        return make_column_transformer(
+            (make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), num),
+            (make_pipeline(SimpleImputer(strategy="most_frequent"),
+                           OneHotEncoder(handle_unknown="ignore", sparse_output=False)), cat),
+        )
+
+    def ordinal():
+        return make_column_transformer(
+            (SimpleImputer(strategy="median"), num),
+            (make_pipeline(SimpleImputer(strategy="most_frequent"),
+                           OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1)), cat),
+        )
+
+    return {
+        "LogisticRegression": make_pipeline(onehot_scaled(), LogisticRegression(max_iter=2000)),
+        "kNN": make_pipeline(onehot_scaled(), KNeighborsClassifier(n_neighbors=15, weights="distance")),
+        "RandomForest": make_pipeline(ordinal(), RandomForestClassifier(n_estimators=300, random_state=0, n_jobs=1)),
+        "HistGradientBoosting": make_pipeline(
+            ordinal(), HistGradientBoostingClassifier(random_state=0,
+                                                      categorical_features=[False] * len(num) + [True] * len(cat))),
+    }
+
+
+def auc(y_true, proba, classes):
+    from skcausalmix.finetuning._loop import classification_scores
+
+    codes = np.searchsorted(classes, y_true)
+    return classification_scores(codes, proba, len(classes))["roc_auc"]
+
+
+def run_one(name, X, y, size, seed, model_path, n_estimators, max_test):
+    from tabpfn import TabPFNClassifier
+
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, train_size=size, stratify=y, random_state=seed)
+    if len(y_te) > max_test:
+        X_te, _, y_te, _ = train_test_split(X_te, y_te, train_size=max_test, stratify=y_te, random_state=seed)
+    classes = np.unique(y_tr)
+    keep = np.isin(y_te, classes)  # a class absent from training cannot be scored
+    X_te, y_te = X_te[keep], y_te[keep]
+    rows = []
+    t = time.perf_counter()
+    clf = TabPFNClassifier(model_path=str(model_path), n_estimators=n_estimators, device="cpu",
+                           random_state=seed).fit(X_tr, y_tr)
+    rows.append(("bundled (zero-shot)", auc(y_te, clf.predict_proba(X_te), classes), time.perf_counter() - t))
+    for method, pipe in baselines(X).items():
+        t = time.perf_counter()
+        pipe.fit(X_tr, y_tr)
+        rows.append((method, auc(y_te, pipe.predict_proba(X_te), classes), time.perf_counter() - t))
+    return [dict(dataset=name, size=size, seed=seed, method=m, roc_auc=a, seconds=s) for m, a, s in rows]
+
+
+def summarize(results):
+    df = pd.DataFrame(results)
+    per = df.groupby(["size", "method", "dataset"])["roc_auc"].mean().reset_index()
+    lines = []
+    for size, part in per.groupby("size"):
+        wide = part.pivot(index="dataset", columns="method", values="roc_auc")
+        ours = wide["bundled (zero-shot)"]
+        lines.append(f"\n### {size} training rows ({len(wide)} datasets, "
+                     f"{df[df['size'] == size]['seed'].nunique()} seeds)\n")
+        lines.append("| method | median ROC-AUC | mean ROC-AUC | bundled wins |")
+        lines.append("|---|---|---|---|")
+        for method in wide.columns:
+            wins = "" if method == "bundled (zero-shot)" else f"{(ours > wide[method]).sum()}/{len(wide)}"
+            lines.append(f"| {method} | {wide[method].median():.4f} | {wide[method].mean():.4f} | {wins} |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="bundled", help="'bundled' or a checkpoint file")
+    parser.add_argument("--sizes", default="64,128,256")
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--datasets", default="all")
+    parser.add_argument("--n-estimators", type=int, default=4)
+    parser.add_argument("--max-test", type=int, default=1000)
+    parser.add_argument("--out", default=None, help="CSV of all runs")
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore")
+    sys.path.insert(0, str(ROOT))
+    from skcausalmix.finetuning import resolve_model_path
+
+    model_path = resolve_model_path(args.model)
+    manifest = json.loads((DATASETS / "manifest.json").read_text())
+    names = [d["name"] for d in manifest] if args.datasets == "all" else args.datasets.split(",")
+    results = []
+    for name in names:
+        X, y = load(name)
+        for size in map(int, args.sizes.split(",")):
+            for seed in range(args.seeds):
+                try:
+                    results.extend(run_one(name, X, y, size, seed, model_path, args.n_estimators, args.max_test))
+                except ValueError as exc:  # e.g. a class with too few rows to stratify
+                    print(f"skipped {name} size={size} seed={seed}: {exc}", file=sys.stderr)
+        print(f"done {name}", file=sys.stderr, flush=True)
+        if args.out:
+            pd.DataFrame(results).to_csv(args.out, index=False)
+    print(f"Model: {model_path}")
+    print(summarize(results))
+
+
+if __name__ == "__main__":
+    main()
