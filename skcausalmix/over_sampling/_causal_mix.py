@@ -46,7 +46,7 @@ class CausalMixAugmenter(BaseOverSampler):
         proportion to their counts (largest remainder), so class proportions
         are kept.
 
-    discovery : {{"direct", "ica", "highdim"}} or object, default="direct"
+    discovery : {{"direct", "lingam-direct", "ica", "highdim"}} or object, default="direct"
         Causal discovery method; see :class:`~skcausalmix.scm.StructuralCausalModel`.
 
     graph : array-like, DataFrame or list of edges, default=None

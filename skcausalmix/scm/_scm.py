@@ -26,11 +26,16 @@ class StructuralCausalModel(BaseEstimator):
 
     Parameters
     ----------
-    discovery : {"direct", "ica", "highdim"} or object, default="direct"
-        How to find the graph: ``lingam``'s ``DirectLiNGAM``, ``ICALiNGAM`` or
-        ``HighDimDirectLiNGAM``, or any object with ``fit(X)`` that sets an
-        ``adjacency_matrix_`` (lingam's convention: ``B[i, j] != 0`` means
-        column ``j`` causes column ``i``). Ignored when ``graph`` is given.
+    discovery : {"direct", "lingam-direct", "ica", "highdim"} or object, \
+            default="direct"
+        How to find the graph. "direct" is skcausalmix's vectorized
+        DirectLiNGAM (the same order and weights as ``lingam.DirectLiNGAM``,
+        several times faster, on at most 2000 randomly chosen rows);
+        "lingam-direct", "ica" and "highdim" are ``lingam``'s
+        ``DirectLiNGAM``, ``ICALiNGAM`` and ``HighDimDirectLiNGAM``. Any
+        object with ``fit(X)`` that sets an ``adjacency_matrix_`` (lingam's
+        convention: ``B[i, j] != 0`` means column ``j`` causes column ``i``)
+        works too. Ignored when ``graph`` is given.
     graph : array-like, DataFrame or list of edges, default=None
         A known graph, which skips discovery: a square adjacency matrix in
         lingam's convention (a DataFrame is aligned by column names), or a
