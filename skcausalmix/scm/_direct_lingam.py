@@ -63,23 +63,18 @@ class FastDirectLiNGAM:
         Z = (X - X.mean(axis=0)) / X.std(axis=0)
         C = Z.T @ Z / n  # population correlations, as lingam's cov(bias=True)
         H = _entropy(Z)
-        partners = np.broadcast_to(np.arange(k), (k, k))
-        n_partners = partners.shape[1]
-        c = np.take_along_axis(C, partners, axis=1)  # (k, K)
-        scale = np.sqrt(np.maximum(1.0 - c**2, 1e-300))
-        diff = np.zeros((k, n_partners))
-        rows_per_block = max(1, int(self.max_block_cells // max(1, n * n_partners)))
+        # Hr[i, j]: entropy of the standardised residual of z_i regressed on
+        # z_j; each pair is evaluated once and used in both directions.
+        Hr = np.zeros((k, k))
+        scale = np.sqrt(np.maximum(1.0 - C**2, 1e-300))
+        rows_per_block = max(1, int(self.max_block_cells // max(1, n * k)))
         for start in range(0, k, rows_per_block):
             idx = np.arange(start, min(k, start + rows_per_block))
-            zi = Z[:, idx, None]  # (n, b, 1)
-            zj = Z[:, partners[idx]]  # (n, b, K)
-            cb, sb = c[idx][None], scale[idx][None]
-            h_ij = _entropy((zi - cb * zj) / sb)  # residual of z_i on z_j
-            h_ji = _entropy((zj - cb * zi) / sb)  # residual of z_j on z_i
-            diff[idx] = (H[partners[idx]] + h_ij) - (H[idx, None] + h_ji)
+            Hr[idx] = _entropy((Z[:, idx, None] - C[idx][None] * Z[:, None, :]) / scale[idx][None])
+        diff = (H[None, :] + Hr) - (H[:, None] + Hr.T)
         with np.errstate(over="ignore", invalid="ignore"):
             penalty = np.minimum(0.0, diff) ** 2
-        penalty[partners == np.arange(k)[:, None]] = 0.0  # i == j does not count
+        np.fill_diagonal(penalty, 0.0)  # i == j does not count
         # Degenerate (collinear) pairs give NaN: such a candidate is never chosen.
         penalty[np.isnan(penalty)] = np.inf
         return int(np.argmax(-penalty.sum(axis=1)))
