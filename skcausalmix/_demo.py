@@ -66,7 +66,7 @@ def run_augmentation_demo(n_train=60, n_splits=5, random_state=0, out=print):
     return results
 
 
-def run_finetuning_demo(n_train=128, epochs=10, random_state=0, out=print):
+def run_finetuning_demo(n_train=64, epochs=10, random_state=0, out=print):
     """Zero-shot vs fine-tuned vs CausalMix fine-tuned TabPFN on a real dataset.
 
     Uses the official TabPFN weights when they are available, otherwise the
@@ -92,7 +92,9 @@ def run_finetuning_demo(n_train=128, epochs=10, random_state=0, out=print):
     out(f"Weights: {model_path.name}" + (
         " (bundled with skcausalmix: the official TabPFN weights are not available offline)"
         if fallback else ""))
-    common = dict(model_path=model_path, epochs=epochs, random_state=random_state)
+    # The small bundled model needs a larger step than real TabPFN weights (3e-5).
+    common = dict(model_path=model_path, epochs=epochs, random_state=random_state,
+                  learning_rate=1e-4 if fallback else 3e-5)
     runs = {
         "zero-shot": CausalMixTabPFNClassifier(augmenter=None, **{**common, "epochs": 0}),
         "fine-tuned": CausalMixTabPFNClassifier(augmenter=None, **common),
