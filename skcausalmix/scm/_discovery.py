@@ -87,18 +87,26 @@ def _make_model(method, random_state):
 
         return FastDirectLiNGAM()
     if isinstance(method, str):
-        import lingam  # slow import: only when discovery really runs
+        if method not in DISCOVERY_METHODS:
+            raise ValueError(
+                f"Unknown discovery method {method!r}; use one of {DISCOVERY_METHODS} "
+                "or an object with fit(X) and adjacency_matrix_."
+            )
+        try:
+            import lingam  # optional, and slow to import
+        except ImportError:
+            raise ImportError(
+                f"discovery={method!r} needs the lingam package: "
+                "pip install 'skcausalmix[lingam]' (Python <= 3.12), or use "
+                "discovery='direct'."
+            ) from None
 
-        if method == "lingam-direct":
-            return lingam.DirectLiNGAM(random_state=random_state)
-        if method == "ica":
-            return lingam.ICALiNGAM(random_state=random_state)
-        if method == "highdim":
-            return lingam.HighDimDirectLiNGAM(random_state=random_state)
-        raise ValueError(
-            f"Unknown discovery method {method!r}; use one of {DISCOVERY_METHODS} "
-            "or an object with fit(X) and adjacency_matrix_."
-        )
+        model = {
+            "lingam-direct": lingam.DirectLiNGAM,
+            "ica": lingam.ICALiNGAM,
+            "highdim": lingam.HighDimDirectLiNGAM,
+        }[method]
+        return model(random_state=random_state)
     if not hasattr(method, "fit"):
         raise TypeError(
             "discovery must be a method name or an object with fit(X) that sets "

@@ -111,8 +111,9 @@ def test_cycle_is_an_error():
         StructuralCausalModel(graph=[(0, 1), (1, 2), (2, 0)]).fit(X)
 
 
-@pytest.mark.parametrize("method", ["ica", "highdim"])
-def test_other_lingam_methods(method):
+@pytest.mark.parametrize("method", ["lingam-direct", "ica", "highdim"])
+def test_lingam_methods(method):
+    pytest.importorskip("lingam")
     X, true = linear_nongaussian(n=1000)
     scm = StructuralCausalModel(discovery=method, random_state=0).fit(X)
     assert edge_f1(scm.adjacency_.to_numpy() != 0, true) >= 0.6
@@ -161,6 +162,23 @@ def test_sparse_is_a_type_error():
 
     with pytest.raises(TypeError, match="Sparse"):
         StructuralCausalModel().fit(sparse.csr_matrix(np.eye(5)))
+
+
+def test_missing_lingam_is_a_clear_error(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_lingam(name, *args, **kwargs):
+        if name == "lingam":
+            raise ImportError("No module named 'lingam'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_lingam)
+    X, _ = linear_nongaussian(n=100)
+    with pytest.raises(ImportError, match="skcausalmix\\[lingam\\]"):
+        StructuralCausalModel(discovery="ica").fit(X)
+    StructuralCausalModel().fit(X)  # the default needs no lingam
 
 
 def test_sample_argument_errors():
