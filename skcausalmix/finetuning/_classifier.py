@@ -418,8 +418,8 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         if X_val is not None:
             X_val = self._check_table(X_val, reset=False)
             y_val = np.asarray(y_val)
-            if len(y_val) != _n_rows(X_val):
-                raise ValueError(f"X_val has {_n_rows(X_val)} rows but y_val has {len(y_val)}.")
+            if len(y_val) != X_val.shape[0]:
+                raise ValueError(f"X_val has {X_val.shape[0]} rows but y_val has {len(y_val)}.")
             unknown = ~np.isin(y_val, self.classes_)
             if unknown.any():
                 raise ValueError(
@@ -599,10 +599,6 @@ def _progress(total, verbose):
 
 def _take(X, idx):
     return X.iloc[idx].reset_index(drop=True) if isinstance(X, pd.DataFrame) else X[idx]
-
-
-def _n_rows(X):
-    return X.shape[0]
 
 
 def _rows(X_real, idx_real, X_syn, idx_syn):

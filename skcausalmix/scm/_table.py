@@ -58,28 +58,6 @@ class TableEncoder:
             missing[:, j] = miss
         return Z, missing
 
-    def transform(self, X):
-        """Encode new rows with the levels learned at fit time."""
-        frame = _as_frame(X)
-        Z = np.empty(frame.shape, dtype=float)
-        for j, col in enumerate(self.columns_):
-            values = frame.iloc[:, j]
-            miss = values.isna().to_numpy()
-            if col.kind == CATEGORICAL:
-                codes = pd.Categorical(values, categories=col.levels).codes.astype(float)
-                unknown = (codes < 0) & ~miss
-                if unknown.any():
-                    raise ValueError(
-                        f"Column {col.name!r} has levels not seen during fit: "
-                        f"{sorted(map(str, set(values[unknown])))[:5]}."
-                    )
-                codes[miss] = col.fill
-            else:
-                codes = pd.to_numeric(values).to_numpy(dtype=float, copy=True)
-                codes[miss] = col.fill
-            Z[:, j] = codes
-        return Z
-
     @property
     def categorical_(self):
         return np.array([c.kind == CATEGORICAL for c in self.columns_], dtype=bool)
