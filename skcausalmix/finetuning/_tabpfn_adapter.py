@@ -4,6 +4,7 @@ A tabpfn upgrade that moves these pieces should only touch this file.
 """
 
 import copy
+import warnings
 from dataclasses import asdict
 
 import numpy as np
@@ -95,7 +96,10 @@ def episode_batch(clf, X_context, y_context, X_query, y_query, seed):
         equal_split_size=True, data_shuffle_seed=seed, preprocessing_random_state=seed,
         shuffle=False,
     )
-    return meta_dataset_collator([datasets[0]])
+    with warnings.catch_warnings():
+        # tabpfn wraps read-only arrays in tensors it never writes to.
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        return meta_dataset_collator([datasets[0]])
 
 
 def episode_loss(clf, batch):
