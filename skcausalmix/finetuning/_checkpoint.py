@@ -66,10 +66,15 @@ def build_model(config=None, seed=0, output_noise=0.0):
     return model, asdict(parsed)
 
 
+def plain_state_dict(module):
+    """Detached, contiguous CPU copies of a module's tensors, ready to write."""
+    return {k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
+
+
 def save_checkpoint(model, config, path, extra=None):
     """Write a freshly built or pretrained v3 ``model`` as a tabpfn checkpoint."""
     checkpoint = {
-        "state_dict": {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
+        "state_dict": plain_state_dict(model),
         "config": dict(config),
         "architecture_name": ARCHITECTURE,
         "inference_config": inference_config_dict(),

@@ -131,9 +131,11 @@ def checkpoint_dict(clf):
     """A plain checkpoint dict (state_dict, config, architecture, inference config)."""
     from tabpfn.model_loading import _resolve_architecture_name
 
+    from ._checkpoint import plain_state_dict
+
     config = clf.configs_[0]
     return {
-        "state_dict": {k: v.detach().cpu().contiguous() for k, v in network(clf).state_dict().items()},
+        "state_dict": plain_state_dict(network(clf)),
         "config": asdict(config),
         "architecture_name": _resolve_architecture_name(config),
         "inference_config": asdict(clf.inference_config_),

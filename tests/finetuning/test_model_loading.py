@@ -55,12 +55,18 @@ def test_auto_uses_official_weights_when_present(monkeypatch, tmp_path):
     assert resolve_model_path("auto") == official
 
 
-def test_auto_offline_does_not_raise_hub_errors():
-    # Offline, tabpfn's own resolution fails with a hub error; ours reports the reason.
-    path, problem = loading._official_classifier_path(download=False)
-    assert path is None or path.is_file()
-    if path is None:
-        assert "download" in problem
+def test_auto_offline_reports_why_and_falls_back(monkeypatch, tmp_path):
+    import tabpfn.model_loading as tabpfn_loading
+
+    # An empty cache and a hub that cannot be reached, as on an offline machine.
+    monkeypatch.setenv("TABPFN_MODEL_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(tabpfn_loading, "download_model",
+                        lambda *a, **k: [ConnectionError("no route to the model hub")])
+    path, problem = loading._official_classifier_path(download=True)
+    assert path is None and "ConnectionError: no route to the model hub" in problem
+    monkeypatch.setattr(loading, "_warned_fallback", False)
+    with pytest.warns(UserWarning, match="no route to the model hub"):
+        assert resolve_model_path("auto") == bundled_model_path()
 
 
 def test_missing_bundled_file_has_clear_message(monkeypatch, tmp_path):

@@ -129,8 +129,13 @@ def test_balancing_counts_property(counts, strategy):
         return
     _, y_res = CausalMixAugmenter(sampling_strategy=strategy, graph=[(0, 1)], random_state=0).fit_resample(X, y)
     res = Counter(y_res)
-    if strategy in ("auto", "all"):
-        assert len(set(res.values())) == 1 and res[0] == max(counts)
+    majority = max(counts)
+    if strategy in ("auto", "all"):  # every class is raised to the majority's count
+        assert all(res[c] == majority for c in range(len(counts)))
+    else:  # only the (first) minority class grows
+        minority = int(np.argmin(counts))
+        assert res[minority] == majority
+        assert all(res[c] == counts[c] for c in range(len(counts)) if c != minority)
 
 
 def test_works_in_pipeline_cv_and_grid_search():
