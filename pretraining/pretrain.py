@@ -11,6 +11,11 @@ optimiser, step, random generators) is saved in ``--out-dir`` every
 bounds one chunk of work. Progress goes to ``log.jsonl`` (training loss and
 ROC-AUC on a fixed set of held-out synthetic tasks).
 
+Without a saved state (a fresh machine), ``--init-from`` warm-starts from an
+exported checkpoint (the bundled one) at ``--start-step`` of the schedule,
+with a fresh optimiser, a short re-warm-up and a task stream seeded by the
+step so that it does not replay the earlier tasks.
+
     python pretraining/pretrain.py --out-dir runs/pretrain --minutes 60 \
         --export skcausalmix/finetuning/models/skcausalmix-small-v3.safetensors
 """
@@ -146,6 +151,8 @@ def main(argv=None):
     parser.add_argument("--eval-every", type=int, default=100)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--export", default=None, help="copy the best checkpoint here")
+    parser.add_argument("--init-from", default=None, help="safetensors weights to start from")
+    parser.add_argument("--start-step", type=int, default=0, help="schedule step of --init-from")
     args = parser.parse_args(argv)
 
     torch.set_num_threads(args.threads)
@@ -154,8 +161,15 @@ def main(argv=None):
     model, config = build_model(MODEL_CONFIG, seed=args.seed)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     rng = np.random.RandomState(args.seed)
-    step, best_auc = 0, -1.0
+    step, best_auc, rewarm_from = 0, -1.0, None
     state_path = out / "state.pt"
+    if not state_path.exists() and args.init_from:
+        from safetensors.torch import load_file
+
+        model.load_state_dict(load_file(args.init_from))
+        step = rewarm_from = args.start_step
+        rng = np.random.RandomState([args.seed, step])
+        print(f"warm start from {args.init_from} at step {step}", flush=True)
     if state_path.exists():
         state = torch.load(state_path, weights_only=False)
         model.load_state_dict(state["model"])
@@ -163,6 +177,7 @@ def main(argv=None):
         rng.set_state(state["rng"])
         torch.set_rng_state(state["torch_rng"])
         step, best_auc = state["step"], state["best_auc"]
+        rewarm_from = state.get("rewarm_from")
         print(f"resumed at step {step} (best held-out AUC {best_auc:.4f})", flush=True)
     eval_rng = np.random.RandomState(10_000 + args.seed)
     eval_tasks = [sample_batch(eval_rng, 4) for _ in range(16)]
@@ -171,8 +186,8 @@ def main(argv=None):
 
     def save_state():
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "rng": rng.get_state(),
-                    "torch_rng": torch.get_rng_state(), "step": step, "best_auc": best_auc},
-                   state_path)
+                    "torch_rng": torch.get_rng_state(), "step": step, "best_auc": best_auc,
+                    "rewarm_from": rewarm_from}, state_path)
 
     model.train()
     start = time.time()
@@ -183,6 +198,8 @@ def main(argv=None):
         t_data = time.time() - t0
         for group in opt.param_groups:
             group["lr"] = lr_at(step, args.lr, args.warmup, args.total_steps)
+            if rewarm_from is not None:  # fresh Adam moments: ramp up again
+                group["lr"] *= min(1.0, (step - rewarm_from + 1) / args.warmup)
         loss = task_loss(model, x, y, n_train, n_classes)
         opt.zero_grad()
         loss.backward()
