@@ -118,7 +118,8 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         ``valid_real_log_loss``, ``valid_synthetic_roc_auc``,
         ``valid_synthetic_log_loss`` (None without synthetic validation),
         ``valid_score`` (the early-stopping score, higher is better),
-        ``improved`` and ``time`` (seconds since ``fit`` started).
+        ``eval_roc_auc`` and ``eval_log_loss`` (scores on ``eval_set``, None
+        without it), ``improved`` and ``time`` (seconds since ``fit`` started).
     best_epoch_ : int
         The epoch whose weights were restored (0: fine-tuning did not help).
     stop_reason_ : str
@@ -232,7 +233,7 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, X_val=None, y_val=None):
+    def fit(self, X, y, X_val=None, y_val=None, eval_set=None):
         """Fine-tune on ``(X, y)``, validating on a split of it or on ``(X_val, y_val)``.
 
         Parameters
@@ -243,6 +244,11 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         X_val, y_val : optional
             A separate real validation set; then all of ``X`` is training data
             and the final context.
+        eval_set : tuple (X_eval, y_eval), optional
+            Rows scored after every epoch for monitoring only (as in
+            LightGBM's ``eval_set``): their scores go to ``history_`` as
+            ``eval_roc_auc`` and ``eval_log_loss`` and never influence training
+            or early stopping. Use it to see how validation tracks a test set.
 
         Returns
         -------
@@ -271,6 +277,7 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         torch.manual_seed(seed)
 
         X_tr, y_tr, X_va, y_va, X_context, y_context = self._split(X, codes, X_val, y_val, seed)
+        X_ev, y_ev = self._check_eval_set(eval_set)
 
         self.model_path_ = resolve_model_path(self.model_path)
         device = _resolve_device(self.device)
@@ -307,6 +314,11 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
                     n_classes,
                 )
             record["valid_score"] = primary_score(pooled, self.eval_metric)
+            record["eval_roc_auc"] = record["eval_log_loss"] = None
+            if X_ev is not None:
+                monitored = classification_scores(y_ev, model.predict_proba(X_ev), n_classes)
+                record["eval_roc_auc"] = monitored["roc_auc"]
+                record["eval_log_loss"] = monitored["log_loss"]
             return record
 
         self._fine_tune(clf, X_tr, y_tr, X_syn, y_syn, evaluate, rng, seed, start)
@@ -451,6 +463,23 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         )
         idx_tr = np.setdiff1d(np.arange(len(codes)), idx_va)
         return (_take(X, idx_tr), codes[idx_tr], _take(X, idx_va), codes[idx_va], X, codes)
+
+    def _check_eval_set(self, eval_set):
+        if eval_set is None:
+            return None, None
+        if not isinstance(eval_set, (tuple, list)) or len(eval_set) != 2:
+            raise ValueError("eval_set must be a pair (X_eval, y_eval).")
+        X_ev = self._check_table(eval_set[0], reset=False)
+        y_ev = np.asarray(eval_set[1])
+        if len(y_ev) != X_ev.shape[0]:
+            raise ValueError(f"eval_set has {X_ev.shape[0]} rows in X but {len(y_ev)} labels.")
+        unknown = ~np.isin(y_ev, self.classes_)
+        if unknown.any():
+            raise ValueError(
+                "eval_set holds classes not seen in y: "
+                f"{sorted(map(str, set(y_ev[unknown])))[:5]}; drop those rows first."
+            )
+        return X_ev, np.searchsorted(self.classes_, y_ev)
 
     def _check_limits(self, limits, n_context, device):
         max_classes, max_rows, max_features, max_cpu_rows = limits

@@ -46,7 +46,8 @@ def test_is_a_classifier_with_sklearn_attributes(tiny_checkpoint, small_data):
     assert 0 <= clf.score(X, y) <= 1
     assert [h["epoch"] for h in clf.history_] == [0, 1, 2]
     keys = {"epoch", "train_loss", "n_steps", "lr", "valid_real_roc_auc", "valid_real_log_loss",
-            "valid_synthetic_roc_auc", "valid_synthetic_log_loss", "valid_score", "improved", "time"}
+            "valid_synthetic_roc_auc", "valid_synthetic_log_loss", "valid_score", "eval_roc_auc",
+            "eval_log_loss", "improved", "time"}
     assert set(clf.history_[1]) == keys
     assert clf.n_synthetic_ > 0 and clf.n_synthetic_validation_ > 0
     assert clf.history_[1]["valid_synthetic_roc_auc"] is not None
@@ -87,6 +88,25 @@ def test_early_stopping_restores_best_epoch(tiny_checkpoint, small_data):
 
     restored = roc_auc_score(y_val, clf.predict_proba(X_val)[:, 1])
     assert restored == pytest.approx(clf.history_[clf.best_epoch_]["valid_real_roc_auc"])
+
+
+def test_eval_set_is_monitored_and_never_changes_training(tiny_checkpoint, small_data):
+    X, y = small_data
+    params = dict(model_path=tiny_checkpoint, augmenter=None, learning_rate=1e-3, **FAST)
+    plain = CausalMixTabPFNClassifier(**params).fit(X[30:], y[30:], X_val=X[:30], y_val=y[:30])
+    # The validation rows as eval_set: the monitored curve is the validation curve.
+    watched = CausalMixTabPFNClassifier(**params).fit(
+        X[30:], y[30:], X_val=X[:30], y_val=y[:30], eval_set=(X[:30], y[:30]))
+    assert [h["train_loss"] for h in watched.history_] == [h["train_loss"] for h in plain.history_]
+    assert [h["eval_roc_auc"] for h in watched.history_] == pytest.approx(
+        [h["valid_real_roc_auc"] for h in plain.history_])
+    assert [h["eval_log_loss"] for h in watched.history_] == pytest.approx(
+        [h["valid_real_log_loss"] for h in plain.history_])
+    assert all(h["eval_roc_auc"] is None for h in plain.history_)
+    with pytest.raises(ValueError, match="classes not seen"):
+        CausalMixTabPFNClassifier(**params).fit(X, y, eval_set=(X[:5], np.full(5, 7)))
+    with pytest.raises(ValueError, match="pair"):
+        CausalMixTabPFNClassifier(**params).fit(X, y, eval_set=X[:5])
 
 
 @pytest.mark.parametrize("route", ["context", "query", "both"])
