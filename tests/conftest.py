@@ -31,3 +31,15 @@ def manifest():
     if not DATASETS.exists():
         pytest.skip("shared datasets not found")
     return {d["name"]: d for d in json.loads((DATASETS / "manifest.json").read_text())}
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tmp_path_factory):
+    """A small random tabpfn v3 checkpoint, built in tabpfn's format at test time.
+
+    Its zero-initialised output projections are redrawn with small noise so
+    that its predictions depend on the input.
+    """
+    from skcausalmix.finetuning._checkpoint import build_random_checkpoint
+
+    return build_random_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny-v3.safetensors", seed=0)

@@ -3,18 +3,6 @@ import pytest
 from sklearn.datasets import make_classification
 
 
-@pytest.fixture(scope="session")
-def tiny_checkpoint(tmp_path_factory):
-    """A small random tabpfn v3 checkpoint, built in tabpfn's format at test time.
-
-    Its zero-initialised output projections are redrawn with small noise so
-    that its predictions depend on the input.
-    """
-    from skcausalmix.finetuning._checkpoint import build_random_checkpoint
-
-    return build_random_checkpoint(tmp_path_factory.mktemp("ckpt") / "tiny-v3.safetensors", seed=0)
-
-
 @pytest.fixture
 def small_data():
     X, y = make_classification(

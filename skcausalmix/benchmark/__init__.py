@@ -1,0 +1,41 @@
+"""The benchmark harness: augmenters and fine-tuning compared on real datasets.
+
+Runs are Dask tasks (a ``LocalCluster`` by default, any scheduler address
+otherwise); results are appended to ``results.jsonl`` as they finish, so an
+interrupted benchmark resumes where it stopped. ``python -m
+skcausalmix.benchmark --help`` and ``benchmarks/run_benchmark.py`` run it
+from the command line. Needs the ``benchmark`` extra (dask, matplotlib).
+"""
+
+from ._datasets import DatasetRef, cap_dataset, list_datasets, load_dataset, split_scarce
+from ._methods import (
+    AUGMENTERS,
+    CLASSIC_MODELS,
+    FINETUNE_METHODS,
+    ProportionalOverSampler,
+    make_augmenter,
+)
+from ._report import curve_correlation, plot_report, run_metrics, summarize, write_report
+from ._runner import BenchmarkConfig, plan_runs, read_results, run_benchmark, run_one
+
+__all__ = [
+    "AUGMENTERS",
+    "CLASSIC_MODELS",
+    "FINETUNE_METHODS",
+    "BenchmarkConfig",
+    "DatasetRef",
+    "ProportionalOverSampler",
+    "cap_dataset",
+    "curve_correlation",
+    "list_datasets",
+    "load_dataset",
+    "make_augmenter",
+    "plan_runs",
+    "plot_report",
+    "read_results",
+    "run_benchmark",
+    "run_metrics",
+    "split_scarce",
+    "summarize",
+    "write_report",
+]

@@ -1,0 +1,90 @@
+"""Command line of the benchmark (``skcausalmix benchmark``, ``python -m skcausalmix.benchmark``)."""
+
+import argparse
+import sys
+from dataclasses import fields
+
+from ._methods import AUGMENTERS, CLASSIC_MODELS, DEFAULT_FINETUNE_METHODS, FINETUNE_METHODS
+from ._runner import BenchmarkConfig
+
+DESCRIPTION = """Compare zero-shot TabPFN, standard fine-tuning, CausalMix fine-tuning and
+other augmenters (one fine-tuning loop; only the data differ), plus a classic track
+(augmenter -> LogisticRegression / RandomForest / HistGradientBoosting). Every
+(dataset, size, seed, method) run is a Dask task; results are appended to
+OUT/results.jsonl as they finish and a rerun skips finished runs. OUT/report.md and
+plots are written at the end (or with --report-only)."""
+
+
+def _list(kind=str):
+    def parse(text):
+        if text.lower() in ("", "none"):
+            return []
+        return [kind(t.strip()) for t in text.split(",") if t.strip()]
+    return parse
+
+
+def _seeds(text):
+    # "5" means seeds 0..4; "0,3,7" lists them.
+    return list(range(int(text))) if "," not in text and text.isdigit() else _list(int)(text)
+
+
+def add_arguments(parser):
+    d = BenchmarkConfig()
+    a = parser.add_argument
+    a("--out", required=True, help="output folder (results.jsonl, report.md, plots)")
+    a("--datasets", default=d.datasets,
+      help="folder with manifest.json and CSVs, 'openml:ID,ID' (task ids) or "
+           "'openml-suite:NAME' (default: %(default)s)")
+    a("--names", type=_list(), default=None, help="comma-separated dataset names (default: all)")
+    a("--sizes", type=_list(int), default=d.sizes, help="training sizes (default: 64,128,256)")
+    a("--seeds", type=_seeds, default=d.seeds, help="a count (3 = seeds 0,1,2) or a list")
+    a("--methods", type=_list(), default=list(DEFAULT_FINETUNE_METHODS),
+      help=f"fine-tuning methods, 'none' to skip; from {', '.join(FINETUNE_METHODS)}")
+    a("--classic-augmenters", type=_list(), default=list(AUGMENTERS),
+      help=f"classic-track augmenters, 'none' to skip the track; from {', '.join(AUGMENTERS)}")
+    a("--classic-models", type=_list(), default=list(CLASSIC_MODELS),
+      help=f"classic-track models; from {', '.join(CLASSIC_MODELS)}")
+    a("--model", dest="model_path", default=d.model_path,
+      help="TabPFN checkpoint: a file, 'bundled' or 'auto' (default: %(default)s)")
+    for name, kind in (("epochs", int), ("learning_rate", float), ("patience", int),
+                       ("synthetic_ratio", float), ("val_fraction", float), ("max_test", int),
+                       ("max_features", int), ("max_classes", int), ("context_size", int),
+                       ("query_size", int), ("n_estimators_validation", int),
+                       ("n_estimators_inference", int), ("time_limit", float)):
+        a("--" + name.replace("_", "-"), dest=name, type=kind, default=getattr(d, name),
+          help=f"(default: {getattr(d, name)})")
+    a("--eval-metric", choices=["roc_auc", "log_loss"], default=d.eval_metric)
+    a("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster)")
+    a("--workers", type=int, default=2, help="LocalCluster worker processes (default: 2)")
+    a("--retry-failed", action="store_true", help="run failed runs again")
+    a("--report-only", action="store_true", help="only rewrite the report from the results")
+    a("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+def run(args):
+    from ._report import write_report
+    from ._runner import run_benchmark
+
+    if args.report_only:
+        path = write_report(args.out)
+        print(f"report: {path}")
+        return 0
+    names = {f.name for f in fields(BenchmarkConfig)}
+    config = BenchmarkConfig(**{k: v for k, v in vars(args).items() if k in names})
+    summary = run_benchmark(config, args.out, scheduler=args.scheduler, n_workers=args.workers,
+                            retry_failed=args.retry_failed, progress=not args.no_progress)
+    print(f"runs: {summary['planned']} planned, {summary['skipped']} already finished, "
+          f"{summary['done']} done now ({summary['failed']} failed); report: {args.out}/report.md")
+    return 0
+
+
+def main(argv=None):
+    parser = add_arguments(argparse.ArgumentParser(
+        prog="skcausalmix benchmark", description=DESCRIPTION))
+    args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except (ValueError, FileNotFoundError, RuntimeError, ImportError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,219 @@
+"""The methods the benchmark compares, built fresh for every run.
+
+Fine-tuning methods all go through :class:`CausalMixTabPFNClassifier`, so
+that only the synthetic data differ between them. The classic track puts the
+same augmenters in front of classic classifiers in imblearn pipelines.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+from imblearn.over_sampling.base import BaseOverSampler
+from sklearn.base import clone
+from sklearn.utils._param_validation import HasMethods, Interval
+
+#: name -> CausalMixTabPFNClassifier parameters (the augmenter by name).
+FINETUNE_METHODS = {
+    "zero-shot": {"augmenter": None, "epochs": 0},
+    "finetune": {"augmenter": None},
+    "causalmix": {"augmenter": "causalmix"},
+    "causalmix-context": {"augmenter": "causalmix", "synthetic_in": "context"},
+    "causalmix-query": {"augmenter": "causalmix", "synthetic_in": "query"},
+    "causalmix-realval": {"augmenter": "causalmix", "synthetic_validation": 0.0},
+    "causalmix-ratio2": {"augmenter": "causalmix", "synthetic_ratio": 2.0},
+    "smote": {"augmenter": "smote"},
+    "random-oversampling": {"augmenter": "random-oversampling"},
+    "mixup": {"augmenter": "mixup"},
+}
+DEFAULT_FINETUNE_METHODS = ("zero-shot", "finetune", "causalmix", "causalmix-context",
+                            "causalmix-realval", "smote", "random-oversampling", "mixup")
+AUGMENTERS = ("none", "causalmix", "smote", "random-oversampling", "mixup")
+CLASSIC_MODELS = ("LogisticRegression", "RandomForest", "HistGradientBoosting")
+
+
+def make_augmenter(name, ratio=1.0, random_state=None):
+    """A sampler adding ``ratio`` synthetic rows per real row (None for "none")."""
+    from imblearn.over_sampling import SMOTE, RandomOverSampler
+
+    from ..over_sampling import CausalMixAugmenter, WithinClassMixup
+
+    if name == "none":
+        return None
+    if name == "causalmix":
+        return CausalMixAugmenter(n_synthetic=ratio, random_state=random_state)
+    if name == "mixup":
+        return WithinClassMixup(n_synthetic=ratio, random_state=random_state)
+    if name == "smote":
+        return ProportionalOverSampler(SMOTE(random_state=random_state), n_synthetic=ratio)
+    if name == "random-oversampling":
+        return ProportionalOverSampler(RandomOverSampler(random_state=random_state),
+                                       n_synthetic=ratio)
+    raise ValueError(f"Unknown augmenter {name!r}; choose from {AUGMENTERS}.")
+
+
+def finetune_params(method, ratio, random_state=None):
+    """CausalMixTabPFNClassifier parameters of a fine-tuning method."""
+    if method not in FINETUNE_METHODS:
+        raise ValueError(f"Unknown method {method!r}; choose from {sorted(FINETUNE_METHODS)}.")
+    params = dict(FINETUNE_METHODS[method])
+    params.setdefault("synthetic_ratio", ratio)
+    name = params["augmenter"]
+    if name not in (None, "causalmix"):
+        params["augmenter"] = make_augmenter(name, params["synthetic_ratio"], random_state)
+    return params
+
+
+def classic_pipeline(augmenter, model, X, random_state):
+    """imblearn pipeline: augmenter (on the raw table) -> encoding -> classifier."""
+    from imblearn.pipeline import Pipeline
+
+    steps = [("augment", make_augmenter(augmenter, 1.0, random_state) or "passthrough"),
+             ("model", classic_models(X, random_state)[model])]
+    return Pipeline(steps)
+
+
+def classic_models(X, random_state=0):
+    """Classic classifiers with sensible preprocessing for a raw table ``X``."""
+    from sklearn.compose import make_column_transformer
+    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+
+    cat = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
+    num = [c for c in X.columns if c not in cat]
+
+    def onehot_scaled():
+        return make_column_transformer(
+            (make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), num),
+            (make_pipeline(SimpleImputer(strategy="most_frequent"),
+                           OneHotEncoder(handle_unknown="ignore", sparse_output=False)), cat),
+        )
+
+    def ordinal():
+        return make_column_transformer(
+            (SimpleImputer(strategy="median"), num),
+            (make_pipeline(SimpleImputer(strategy="most_frequent"),
+                           OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1)),
+             cat),
+        )
+
+    return {
+        "LogisticRegression": make_pipeline(onehot_scaled(), LogisticRegression(max_iter=2000)),
+        "kNN": make_pipeline(onehot_scaled(),
+                             KNeighborsClassifier(n_neighbors=15, weights="distance")),
+        "RandomForest": make_pipeline(
+            ordinal(), RandomForestClassifier(n_estimators=300, random_state=random_state, n_jobs=1)),
+        "HistGradientBoosting": make_pipeline(
+            ordinal(), HistGradientBoostingClassifier(
+                random_state=random_state,
+                categorical_features=[False] * len(num) + [True] * len(cat))),
+    }
+
+
+class ProportionalOverSampler(BaseOverSampler):
+    """Run an imblearn over-sampler in augmentation mode on a raw table.
+
+    ``sampler`` (SMOTE, RandomOverSampler, ...) gets a sampling strategy that
+    adds ``n_synthetic`` rows per real row with the class proportions kept,
+    as :class:`~skcausalmix.over_sampling.CausalMixAugmenter` does. Samplers
+    that need numbers (the SMOTE family) see text columns as codes (SMOTENC
+    when there are any) and missing cells imputed; their synthetic rows are
+    decoded back, so real rows come back unchanged and synthetic ones have
+    the table's columns and dtypes.
+    """
+
+    _parameter_constraints = {
+        **BaseOverSampler._parameter_constraints,
+        "sampler": [HasMethods(["fit_resample"])],
+        "n_synthetic": [Interval(Real, 0, None, closed="left"),
+                        Interval(Integral, 0, None, closed="left")],
+    }
+
+    def __init__(self, sampler, *, n_synthetic=1.0):
+        super().__init__(sampling_strategy="auto")
+        self.sampler = sampler
+        self.n_synthetic = n_synthetic
+
+    def _check_X_y(self, X, y):
+        from imblearn.utils import check_target_type
+        from sklearn.utils.validation import validate_data
+
+        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+        X_checked, y = validate_data(self, X=X, y=y, reset=True, dtype=None,
+                                     ensure_all_finite=False)
+        return (X if isinstance(X, pd.DataFrame) else X_checked), y, binarize_y
+
+    def _fit_resample(self, X, y):
+        from ..over_sampling._causal_mix import _proportional_counts
+        from ..over_sampling._mixup import _as_dtype
+
+        classes, counts = np.unique(y, return_counts=True)
+        extra = _proportional_counts(classes, counts, self.n_synthetic)
+        self.sampling_strategy_ = extra
+        target = {c: int(n + extra[c]) for c, n in zip(classes, counts)}
+        sampler = clone(self.sampler)
+        frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(X)
+        numeric_only = "SMOTE" in type(sampler).__name__
+        if numeric_only:
+            codes, decode = _encode(frame)
+            categorical = [j for j, c in enumerate(frame.columns) if c in decode]
+            if categorical and type(sampler).__name__ == "SMOTE":
+                from imblearn.over_sampling import SMOTENC
+
+                sampler = SMOTENC(categorical_features=categorical,
+                                  random_state=sampler.random_state)
+            if hasattr(sampler, "k_neighbors"):
+                sampler.set_params(k_neighbors=max(1, min(5, counts.min() - 1)))
+            sampler.set_params(sampling_strategy=target)
+            X_res, y_res = sampler.fit_resample(codes, y)
+            new = pd.DataFrame(np.asarray(X_res)[len(y):], columns=frame.columns)
+            for col in frame.columns:
+                if col in decode:
+                    levels = decode[col]
+                    new[col] = pd.Series(levels[np.clip(np.round(new[col].to_numpy(float)).astype(int),
+                                                        0, len(levels) - 1)]).astype(frame[col].dtype)
+                else:
+                    new[col] = _as_dtype(new[col].to_numpy(float), frame[col].dtype)
+        else:
+            sampler.set_params(sampling_strategy=target)
+            X_res, y_res = sampler.fit_resample(frame, y)
+            new = pd.DataFrame(X_res).iloc[len(y):].reset_index(drop=True)
+            new.columns = frame.columns
+        y_new = np.asarray(y_res)[len(y):]
+        if isinstance(X, pd.DataFrame):
+            out = pd.concat([X, new.astype(X.dtypes.to_dict())], ignore_index=True)
+        else:
+            out = np.concatenate([X, new.to_numpy(dtype=X.dtype)])
+        self.synthetic_mask_ = np.r_[np.zeros(len(y), bool), np.ones(len(y_new), bool)]
+        return out, np.concatenate([y, y_new.astype(y.dtype)])
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        return tags
+
+
+def _encode(frame):
+    """Numbers for numeric-only samplers: text as codes, missing cells imputed."""
+    out = pd.DataFrame(index=frame.index)
+    decode = {}
+    for col in frame.columns:
+        s = frame[col]
+        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+            values = s.to_numpy(dtype=float, na_value=np.nan)
+            fill = np.nanmedian(values) if np.isfinite(values).any() else 0.0
+            out[col] = np.where(np.isnan(values), fill, values)
+        else:
+            codes, levels = pd.factorize(s)
+            if (codes < 0).any():  # missing: the most frequent level
+                codes = np.where(codes < 0, np.bincount(codes[codes >= 0]).argmax()
+                                 if (codes >= 0).any() else 0, codes)
+                levels = levels if len(levels) else pd.Index([np.nan])
+            out[col] = codes.astype(float)
+            decode[col] = np.asarray(levels, dtype=object)
+    return out.to_numpy(), decode

@@ -1,0 +1,246 @@
+"""Metrics over finished runs, a markdown report and its plots."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._runner import read_results
+
+ZERO_SHOT = "zero-shot"
+
+
+def curve_correlation(valid, test):
+    """Pearson correlation of a validation curve and a test curve over epochs.
+
+    None when there are fewer than 3 epochs or a curve is constant (a
+    correlation is then undefined).
+    """
+    v = np.asarray([np.nan if a is None else a for a in valid], dtype=float)
+    t = np.asarray([np.nan if a is None else a for a in test], dtype=float)
+    ok = np.isfinite(v) & np.isfinite(t)
+    if ok.sum() < 3 or np.ptp(v[ok]) == 0 or np.ptp(t[ok]) == 0:
+        return None
+    return float(np.corrcoef(v[ok], t[ok])[0, 1])
+
+
+def run_metrics(records):
+    """One row per finished run, with its derived metrics.
+
+    - ``val_test_corr``: Pearson correlation between the early-stopping
+      validation score and the test ROC-AUC over epochs (0 = before tuning);
+    - ``corr_gap``: ``1 - val_test_corr`` (0 when validation tracks test
+      perfectly, 2 when it runs opposite);
+    - ``regret``: best test ROC-AUC over epochs minus the test ROC-AUC at the
+      epoch early stopping chose.
+    """
+    rows = []
+    for rec in records:
+        if rec.get("status") != "ok":
+            continue
+        row = {k: rec.get(k) for k in ("dataset", "size", "seed", "track", "method", "model",
+                                       "test_roc_auc", "test_log_loss", "best_epoch",
+                                       "n_synthetic", "seconds")}
+        test = rec.get("test_curve")
+        if test and len(test) > 1:
+            row["val_test_corr"] = curve_correlation(rec["valid_curve"], test)
+            row["corr_gap"] = None if row["val_test_corr"] is None else 1 - row["val_test_corr"]
+            curve = np.asarray([np.nan if a is None else a for a in test], dtype=float)
+            row["regret"] = float(np.nanmax(curve) - curve[rec["best_epoch"]])
+            row["epochs_run"] = len(test) - 1
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def normalized_scores(runs):
+    """Per (dataset, size): seed-mean ROC-AUC per method, min-max normalised
+    over the fine-tuning methods, and the gain over zero-shot."""
+    ft = runs[runs["track"] == "finetune"]
+    per = ft.groupby(["dataset", "size", "method"])["test_roc_auc"].mean().unstack("method")
+    lo, hi = per.min(axis=1), per.max(axis=1)
+    span = (hi - lo).replace(0, np.nan)
+    norm = per.sub(lo, axis=0).div(span, axis=0).fillna(0.5)
+    out = norm.stack().rename("norm_roc_auc").to_frame()
+    out["roc_auc"] = per.stack()
+    if ZERO_SHOT in per.columns:
+        out["norm_gain"] = norm.sub(norm[ZERO_SHOT], axis=0).stack()
+        out["auc_gain"] = per.sub(per[ZERO_SHOT], axis=0).stack()
+    return out.reset_index()
+
+
+def _fmt(x, digits=3):
+    return "-" if x is None or (isinstance(x, float) and not np.isfinite(x)) else f"{x:.{digits}f}"
+
+
+def _table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(map(str, r)) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def summarize(records):
+    """The markdown report of all ``records`` (what ``results.jsonl`` holds)."""
+    runs = run_metrics(records)
+    failed = [r for r in records if r.get("status") != "ok"]
+    parts = ["# Benchmark report", "",
+             f"{len(records)} runs: {len(runs)} finished, {len(failed)} failed."]
+    if runs.empty:
+        return "\n".join(parts + ["", "No finished runs yet."])
+    ft = runs[runs["track"] == "finetune"]
+    if not ft.empty:
+        norm = normalized_scores(runs)
+        parts += ["", "## Fine-tuning track (one loop; only the synthetic data differ)", "",
+                  "Per dataset and size, the seed-mean test ROC-AUC of each method is min-max "
+                  "normalised over the methods; *gain* is a method's normalised ROC-AUC minus "
+                  "zero-shot's (the paper's measure); *AUC gain* is the raw difference. "
+                  "Correlation: per run, Pearson r between the validation score and the test "
+                  "ROC-AUC over epochs; gap = 1 - r. Regret: best test ROC-AUC over epochs minus "
+                  "the test ROC-AUC at the chosen epoch. Medians over datasets x sizes (scores) "
+                  "or over runs (curves)."]
+        for size in [None] + sorted(ft["size"].unique()):
+            sel_n = norm if size is None else norm[norm["size"] == size]
+            sel_r = ft if size is None else ft[ft["size"] == size]
+            rows = []
+            for method in sel_r["method"].unique():
+                n = sel_n[sel_n["method"] == method]
+                r = sel_r[sel_r["method"] == method]
+                rows.append([method, len(r), _fmt(n["roc_auc"].median()), _fmt(n["roc_auc"].mean()),
+                             _fmt(n["norm_roc_auc"].median()),
+                             _fmt(n["norm_gain"].median()) if "norm_gain" in n else "-",
+                             _fmt(n["auc_gain"].median(), 4) if "auc_gain" in n else "-",
+                             _median(r, "val_test_corr"), _median(r, "corr_gap"),
+                             _median(r, "regret", 4), _median(r, "best_epoch", 1),
+                             _fmt(r["seconds"].median(), 1)])
+            title = "all sizes" if size is None else f"{size} training rows"
+            n_sets = sel_n[["dataset", "size"]].drop_duplicates().shape[0]
+            parts += ["", f"### {title} ({n_sets} dataset x size cells)", "",
+                      _table(["method", "runs", "median AUC", "mean AUC", "median norm. AUC",
+                              "median gain", "median AUC gain", "median val-test r",
+                              "median gap", "median regret", "median best epoch", "median s"],
+                             rows)]
+    cl = runs[runs["track"] == "classic"]
+    if not cl.empty:
+        per = cl.groupby(["model", "method", "dataset", "size"])["test_roc_auc"].mean()
+        rows = []
+        for model in cl["model"].unique():
+            base = per[model]["none"] if "none" in per[model].index.get_level_values(0) else None
+            for aug in cl["method"].unique():
+                if aug not in per[model].index.get_level_values(0):
+                    continue
+                vals = per[model][aug]
+                gain = (vals - base).median() if base is not None else None
+                wins = f"{int(((vals - base) > 0).sum())}/{len(vals)}" if base is not None else "-"
+                rows.append([model, aug, len(vals), _fmt(vals.median()), _fmt(vals.mean()),
+                             _fmt(gain, 4), wins])
+        parts += ["", "## Classic track (augmenter -> classifier in an imblearn pipeline)", "",
+                  "Trained on training + validation rows; medians over datasets x sizes of the "
+                  "seed-mean test ROC-AUC; gain and wins against no augmentation.", "",
+                  _table(["model", "augmenter", "cells", "median AUC", "mean AUC",
+                          "median gain vs none", "wins vs none"], rows)]
+    capped = {}
+    for rec in records:
+        if rec.get("caps"):
+            capped[rec["dataset"]] = rec["caps"]
+    if capped:
+        parts += ["", "## Capping", "",
+                  _table(["dataset", "what was dropped"],
+                         [[d, json.dumps(c)] for d, c in sorted(capped.items())])]
+    if failed:
+        counts = pd.Series([f.get("error", "?").split(":")[0] for f in failed]).value_counts()
+        parts += ["", "## Failed runs", "",
+                  _table(["error", "runs", "example"],
+                         [[e, n, next(f["run_id"] for f in failed
+                                       if f.get("error", "?").split(":")[0] == e)]
+                          for e, n in counts.items()])]
+    return "\n".join(parts) + "\n"
+
+
+def _median(frame, col, digits=3):
+    if col not in frame:
+        return "-"
+    vals = pd.to_numeric(frame[col], errors="coerce").dropna()
+    return _fmt(float(vals.median()), digits) if len(vals) else "-"
+
+
+def write_report(out_dir):
+    """Write ``report.md`` and the plots to ``out_dir``; return the report path."""
+    out = Path(out_dir)
+    records = read_results(out)
+    text = summarize(records)
+    figures = plot_report(records)
+    if figures:
+        text += "\n## Plots\n\n" + "\n".join(f"![{name}]({name}.png)" for name in figures) + "\n"
+    for name, fig in figures.items():
+        fig.savefig(out / f"{name}.png", dpi=110, bbox_inches="tight")
+        _close(fig)
+    path = out / "report.md"
+    path.write_text(text)
+    return path
+
+
+def plot_report(records):
+    """The report's figures: per-dataset gains, validation-test correlation,
+    example learning curves (matplotlib figures by name)."""
+    runs = run_metrics(records)
+    if runs.empty or (runs["track"] == "finetune").sum() == 0:
+        return {}
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    figures = {}
+    norm = normalized_scores(runs)
+    if "norm_gain" in norm:
+        data = norm[norm["method"] != ZERO_SHOT]
+        methods = sorted(data["method"].unique())
+        fig, ax = plt.subplots(figsize=(7, 0.5 + 0.45 * len(methods)))
+        for i, m in enumerate(methods):
+            vals = data.loc[data["method"] == m, "norm_gain"].to_numpy()
+            jitter = np.random.RandomState(i).uniform(-0.15, 0.15, len(vals))
+            ax.scatter(vals, i + jitter, s=14, alpha=0.6)
+            ax.plot([np.median(vals)] * 2, [i - 0.3, i + 0.3], color="k", lw=2)
+        ax.axvline(0, color="grey", lw=1, ls="--")
+        ax.set_yticks(range(len(methods)), methods)
+        ax.set_xlabel("normalised ROC-AUC gain over zero-shot (one dot per dataset x size)")
+        ax.set_title("Per-dataset gains (bar: median)")
+        figures["gains"] = fig
+    ft = runs[(runs["track"] == "finetune") & runs.get("val_test_corr", pd.Series(dtype=float)).notna()] \
+        if "val_test_corr" in runs else runs.iloc[:0]
+    if not ft.empty:
+        methods = sorted(ft["method"].unique())
+        fig, ax = plt.subplots(figsize=(7, 0.5 + 0.45 * len(methods)))
+        ax.boxplot([ft.loc[ft["method"] == m, "val_test_corr"].astype(float) for m in methods],
+                   orientation="horizontal", tick_labels=methods)
+        ax.axvline(0, color="grey", lw=1, ls="--")
+        ax.set_xlabel("Pearson r between validation and test curves (per run)")
+        ax.set_title("Does validation track test?")
+        figures["correlation"] = fig
+    with_curves = [r for r in records if r.get("status") == "ok" and r.get("test_curve")
+                   and len(r["test_curve"]) > 2]
+    if with_curves:
+        first = with_curves[0]
+        same = [r for r in with_curves if (r["dataset"], r["size"], r["seed"]) ==
+                (first["dataset"], first["size"], first["seed"])]
+        fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharex=True)
+        for r in same:
+            axes[0].plot(r["valid_curve"], label=r["method"])
+            axes[1].plot(r["test_curve"], label=r["method"])
+            axes[1].scatter([r["best_epoch"]], [r["test_curve"][r["best_epoch"]]], s=25)
+        axes[0].set_title("validation score (early stopping)")
+        axes[1].set_title("test ROC-AUC (dot: chosen epoch)")
+        for ax in axes:
+            ax.set_xlabel("epoch")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes[1].legend(fontsize=7)
+        fig.suptitle(f"{first['dataset']}, {first['size']} rows, seed {first['seed']}")
+        figures["learning_curves"] = fig
+    return figures
+
+
+def _close(fig):
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)

@@ -1,0 +1,291 @@
+"""One benchmark run, and many of them as Dask tasks with resumable results."""
+
+import json
+import os
+import time
+import traceback
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ._datasets import cap_dataset, list_datasets, load_dataset, split_scarce
+from ._methods import (
+    AUGMENTERS,
+    CLASSIC_MODELS,
+    DEFAULT_FINETUNE_METHODS,
+    FINETUNE_METHODS,
+    classic_pipeline,
+    finetune_params,
+)
+
+RESULTS_FILE = "results.jsonl"
+
+
+@dataclass
+class BenchmarkConfig:
+    """What to run. Every field has a command-line option of the same name."""
+
+    datasets: str = "../shared/datasets"
+    names: list = None
+    sizes: list = field(default_factory=lambda: [64, 128, 256])
+    seeds: list = field(default_factory=lambda: [0, 1, 2])
+    methods: list = field(default_factory=lambda: list(DEFAULT_FINETUNE_METHODS))
+    classic_augmenters: list = field(default_factory=lambda: list(AUGMENTERS))
+    classic_models: list = field(default_factory=lambda: list(CLASSIC_MODELS))
+    model_path: str = "bundled"
+    epochs: int = 15
+    learning_rate: float = 1e-4
+    patience: int = 5
+    eval_metric: str = "roc_auc"
+    synthetic_ratio: float = 1.0
+    val_fraction: float = 0.25
+    max_test: int = 1000
+    max_features: int = None
+    max_classes: int = None
+    context_size: int = 256
+    query_size: int = 128
+    n_estimators_validation: int = 2
+    n_estimators_inference: int = 4
+    time_limit: float = None
+
+    def validate(self):
+        unknown = [m for m in self.methods if m not in FINETUNE_METHODS]
+        unknown += [a for a in self.classic_augmenters if a not in AUGMENTERS]
+        unknown += [m for m in self.classic_models if m not in CLASSIC_MODELS]
+        if unknown:
+            raise ValueError(
+                f"Unknown methods {unknown}; fine-tuning: {sorted(FINETUNE_METHODS)}, "
+                f"augmenters: {list(AUGMENTERS)}, classic models: {list(CLASSIC_MODELS)}."
+            )
+        if not self.sizes or min(self.sizes) < 8:
+            raise ValueError("sizes must be training sizes of at least 8 rows.")
+        if not 0 < self.val_fraction < 1:
+            raise ValueError("val_fraction must be between 0 and 1.")
+        return self
+
+
+def plan_runs(config):
+    """Every (dataset, size, seed, track, method) run, as small picklable dicts."""
+    refs = list_datasets(config.datasets, config.names)
+    runs = []
+    for ref in refs:
+        for size in config.sizes:
+            for seed in config.seeds:
+                base = {"dataset": ref.name, "ref": asdict(ref), "size": int(size),
+                        "seed": int(seed)}
+                for method in config.methods:
+                    runs.append({**base, "track": "finetune", "method": method, "model": "TabPFN"})
+                for aug in config.classic_augmenters:
+                    for model in config.classic_models:
+                        runs.append({**base, "track": "classic", "method": aug, "model": model})
+    for run in runs:
+        run["run_id"] = "|".join(str(run[k]) for k in
+                                 ("dataset", "size", "seed", "track", "method", "model"))
+    return runs
+
+
+def run_one(run, config):
+    """Execute one run; failures come back as a record, never as an exception."""
+    from ._datasets import DatasetRef
+
+    started = time.perf_counter()
+    record = {k: run[k] for k in ("run_id", "dataset", "size", "seed", "track", "method", "model")}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _limit_threads()
+            X, y = load_dataset(DatasetRef(**run["ref"]))
+            # Both tracks see the same capped data: the model's limits.
+            limits = _model_limits(config)
+            X, y, caps = cap_dataset(X, y, max_classes=limits[0], max_features=limits[1])
+            parts = split_scarce(X, y, n_train=run["size"], val_fraction=config.val_fraction,
+                                 max_test=config.max_test, seed=run["seed"])
+            record.update(caps=caps, n_features=int(X.shape[1]), n_classes=int(len(np.unique(y))),
+                          n_train=len(parts[1]), n_val=len(parts[3]), n_test=len(parts[5]))
+            if run["track"] == "finetune":
+                record.update(_finetune(run, config, *parts))
+            else:
+                record.update(_classic(run, *parts))
+        record["status"] = "ok"
+    except Exception as exc:  # one failing run must not stop the others
+        record.update(status="error", error=f"{type(exc).__name__}: {exc}",
+                      traceback=traceback.format_exc(limit=8))
+    record["seconds"] = round(time.perf_counter() - started, 3)
+    return record
+
+
+def _finetune(run, config, X_tr, y_tr, X_va, y_va, X_te, y_te):
+    from ..finetuning import CausalMixTabPFNClassifier
+    from ..finetuning._loop import classification_scores
+
+    params = finetune_params(run["method"], config.synthetic_ratio, run["seed"])
+    params.setdefault("epochs", config.epochs)
+    clf = CausalMixTabPFNClassifier(
+        model_path=config.model_path, learning_rate=config.learning_rate,
+        patience=config.patience, eval_metric=config.eval_metric,
+        context_size=config.context_size, query_size=config.query_size,
+        n_estimators_validation=config.n_estimators_validation,
+        n_estimators_inference=config.n_estimators_inference, time_limit=config.time_limit,
+        device="cpu", random_state=run["seed"], **params,
+    )
+    clf.fit(X_tr, y_tr, X_val=X_va, y_val=y_va, eval_set=(X_te, y_te))
+    codes = np.searchsorted(clf.classes_, y_te)
+    scores = classification_scores(codes, clf.predict_proba(X_te), len(clf.classes_))
+    curve = lambda key: [h[key] for h in clf.history_]  # noqa: E731
+    return {
+        "test_roc_auc": scores["roc_auc"], "test_log_loss": scores["log_loss"],
+        "best_epoch": int(clf.best_epoch_), "stop_reason": clf.stop_reason_,
+        "n_synthetic": int(clf.n_synthetic_), "valid_curve": curve("valid_score"),
+        "valid_real_curve": curve("valid_real_roc_auc"), "test_curve": curve("eval_roc_auc"),
+        "train_loss_curve": curve("train_loss"),
+        "model_path": str(clf.model_path_),
+    }
+
+
+def _classic(run, X_tr, y_tr, X_va, y_va, X_te, y_te):
+    import pandas as pd
+
+    from ..finetuning._loop import classification_scores
+
+    # Classic models need no early stopping: they train on train + validation rows.
+    X_fit = pd.concat([X_tr, X_va], ignore_index=True)
+    y_fit = np.concatenate([y_tr, y_va])
+    pipe = classic_pipeline(run["method"], run["model"], X_fit, run["seed"])
+    pipe.fit(X_fit, y_fit)
+    classes = list(pipe.classes_)
+    codes = np.array([classes.index(v) for v in y_te])
+    scores = classification_scores(codes, pipe.predict_proba(X_te), len(classes))
+    return {"test_roc_auc": scores["roc_auc"], "test_log_loss": scores["log_loss"]}
+
+
+def _model_limits(config):
+    """(max classes, max features) of the checkpoint, tightened by the config."""
+    from ..finetuning import resolve_model_path
+    from ..finetuning import _tabpfn_adapter as tabpfn
+
+    key = str(config.model_path)
+    if key not in _LIMITS:
+        clf = tabpfn.trainable_classifier(resolve_model_path(config.model_path), n_estimators=1,
+                                          device="cpu", random_state=0)
+        max_classes, _, max_features, _ = tabpfn.model_limits(clf)
+        _LIMITS[key] = (max_classes, max_features)
+    max_classes, max_features = _LIMITS[key]
+    return (min(max_classes, config.max_classes or max_classes),
+            min(max_features, config.max_features or max_features))
+
+
+_LIMITS = {}
+
+
+def _limit_threads():
+    # Each Dask worker is one process on one core: torch must not oversubscribe.
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:
+        pass
+
+
+def read_results(out_dir):
+    """All records of ``out_dir/results.jsonl`` (the last record of a run wins)."""
+    path = Path(out_dir) / RESULTS_FILE
+    records = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            if line.strip():
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError:  # a line cut by a crash
+                    continue
+                records[rec["run_id"]] = rec
+    return list(records.values())
+
+
+def run_benchmark(config, out_dir, *, scheduler=None, n_workers=2, retry_failed=False,
+                  progress=True, report=True):
+    """Run every planned run not finished in ``out_dir`` on Dask; append results.
+
+    Parameters
+    ----------
+    config : BenchmarkConfig
+    out_dir : path
+        Results (``results.jsonl``, one JSON record per run, appended as runs
+        finish), ``config.json``, and the report.
+    scheduler : str, optional
+        Address of a Dask scheduler (``tcp://host:8786``); default: a
+        ``LocalCluster`` of ``n_workers`` single-threaded processes.
+    retry_failed : bool
+        Run again the runs recorded as failed (finished ones are always
+        skipped).
+
+    Returns
+    -------
+    dict with the numbers of planned, skipped, done and failed runs.
+    """
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    config.validate()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    runs = plan_runs(config)
+    previous = {r["run_id"]: r for r in read_results(out)}
+    finished = {i for i, r in previous.items() if r["status"] == "ok" or not retry_failed}
+    pending = [r for r in runs if r["run_id"] not in finished]
+    (out / "config.json").write_text(json.dumps(asdict(config), indent=2))
+    summary = {"planned": len(runs), "skipped": len(runs) - len(pending), "done": 0, "failed": 0}
+    if pending:
+        if scheduler:
+            client, cluster = Client(scheduler), None
+        else:
+            cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            client = Client(cluster)
+        bar = _bar(len(pending), progress)
+        try:
+            # Fine-tuning runs first: they are the long ones.
+            pending.sort(key=lambda r: r["track"] != "finetune")
+            futures = {client.submit(run_one, run, config, pure=False, key=_key(run)): run
+                       for run in pending}
+            with open(out / RESULTS_FILE, "a") as sink:
+                for future in as_completed(futures):
+                    try:
+                        record = future.result()
+                    except Exception as exc:  # the worker itself died
+                        run = futures[future]
+                        record = {k: run[k] for k in ("run_id", "dataset", "size", "seed",
+                                                      "track", "method", "model")}
+                        record.update(status="error", error=f"{type(exc).__name__}: {exc}")
+                    sink.write(json.dumps(record) + "\n")
+                    sink.flush()
+                    summary["done"] += 1
+                    summary["failed"] += record["status"] != "ok"
+                    if bar is not None:
+                        bar.update(1)
+                        bar.set_postfix(failed=summary["failed"])
+        finally:
+            if bar is not None:
+                bar.close()
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    if report:
+        from ._report import write_report
+
+        write_report(out)
+    return summary
+
+
+def _key(run):
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in run["run_id"])
+    return f"run-{safe}-{os.urandom(3).hex()}"
+
+
+def _bar(total, progress):
+    if not progress:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="benchmark runs", unit="run")

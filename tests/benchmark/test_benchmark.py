@@ -1,0 +1,168 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skcausalmix.benchmark import (
+    BenchmarkConfig,
+    ProportionalOverSampler,
+    cap_dataset,
+    curve_correlation,
+    list_datasets,
+    plan_runs,
+    read_results,
+    run_benchmark,
+    run_metrics,
+    run_one,
+    split_scarce,
+    summarize,
+)
+
+from ..conftest import DATASETS, load_shared
+
+pytest.importorskip("dask.distributed")
+
+
+def _config(tiny_checkpoint, **kw):
+    base = dict(datasets=str(DATASETS), names=["diabetes"], sizes=[48], seeds=[0],
+                methods=["zero-shot", "causalmix"], classic_augmenters=["none", "mixup"],
+                classic_models=["LogisticRegression"], model_path=str(tiny_checkpoint),
+                epochs=2, context_size=24, query_size=12, n_estimators_validation=1,
+                n_estimators_inference=1, max_test=200)
+    base.update(kw)
+    return BenchmarkConfig(**base)
+
+
+def test_two_workers_resume_and_failure_capture(tiny_checkpoint, tmp_path):
+    if not DATASETS.exists():
+        pytest.skip("shared datasets not found")
+    # 5000 training rows cannot be drawn from diabetes (768): those runs fail.
+    config = _config(tiny_checkpoint, sizes=[48, 5000])
+    summary = run_benchmark(config, tmp_path, n_workers=2, progress=False)
+    assert summary == {"planned": 8, "skipped": 0, "done": 8, "failed": 4}
+    records = read_results(tmp_path)
+    ok = [r for r in records if r["status"] == "ok"]
+    failed = [r for r in records if r["status"] == "error"]
+    assert len(ok) == 4 and all(r["size"] == 48 for r in ok)
+    assert all("leaves no test rows" in r["error"] for r in failed)
+    tuned = next(r for r in ok if r["method"] == "causalmix" and r["track"] == "finetune")
+    assert len(tuned["valid_curve"]) == len(tuned["test_curve"]) >= 2
+    assert 0 <= tuned["test_roc_auc"] <= 1 and tuned["n_synthetic"] > 0
+    assert tuned["n_train"] + tuned["n_val"] == 48 and tuned["n_test"] == 200
+    zero = next(r for r in ok if r["method"] == "zero-shot")
+    assert zero["best_epoch"] == 0 and len(zero["test_curve"]) == 1
+
+    report = (tmp_path / "report.md").read_text()
+    assert "## Fine-tuning track" in report and "## Classic track" in report
+    assert "| causalmix |" in report and "## Failed runs" in report
+    for name in ("gains", "learning_curves"):
+        assert (tmp_path / f"{name}.png").stat().st_size > 1000
+    assert json.loads((tmp_path / "config.json").read_text())["sizes"] == [48, 5000]
+
+    # A rerun skips everything; a line cut by a crash is ignored.
+    with open(tmp_path / "results.jsonl", "a") as f:
+        f.write('{"run_id": "cut')
+    lines = (tmp_path / "results.jsonl").read_text().count("\n")
+    again = run_benchmark(config, tmp_path, n_workers=1, progress=False, report=False)
+    assert again == {"planned": 8, "skipped": 8, "done": 0, "failed": 0}
+    assert (tmp_path / "results.jsonl").read_text().count("\n") == lines
+    # Failed runs are retried on request only.
+    retry = run_benchmark(config, tmp_path, n_workers=1, progress=False, report=False,
+                          retry_failed=True)
+    assert retry["done"] == 4 and retry["failed"] == 4
+
+
+def test_run_one_records_failures_instead_of_raising(tiny_checkpoint):
+    config = _config(tiny_checkpoint, methods=["finetune"], classic_augmenters=[])
+    run = plan_runs(config)[0]
+    run["ref"]["location"] = "/nonexistent/diabetes.csv.gz"
+    record = run_one(run, config)
+    assert record["status"] == "error" and "FileNotFoundError" in record["error"]
+    assert "traceback" in record and record["run_id"] == run["run_id"]
+
+
+def test_plan_covers_every_combination_once(tiny_checkpoint):
+    config = _config(tiny_checkpoint, names=["diabetes", "cmc"], sizes=[32, 64], seeds=[0, 1],
+                     classic_models=["LogisticRegression", "RandomForest"])
+    runs = plan_runs(config)
+    assert len(runs) == 2 * 2 * 2 * (2 + 2 * 2)
+    assert len({r["run_id"] for r in runs}) == len(runs)
+
+
+def test_config_errors_name_the_problem(tiny_checkpoint, tmp_path):
+    with pytest.raises(ValueError, match="Unknown methods"):
+        _config(tiny_checkpoint, methods=["ctgan"]).validate()
+    with pytest.raises(FileNotFoundError, match="manifest.json"):
+        list_datasets(tmp_path)
+    with pytest.raises(ValueError, match="Unknown datasets"):
+        list_datasets(DATASETS, ["no-such-set"])
+    with pytest.raises(ValueError, match="task ids"):
+        list_datasets("openml:abc")
+
+
+def test_openml_offline_error_is_clear(monkeypatch):
+    openml = pytest.importorskip("openml")
+    from skcausalmix.benchmark import DatasetRef, load_dataset
+
+    def offline(*args, **kwargs):
+        raise ConnectionError("Failed to establish a new connection")
+
+    monkeypatch.setattr(openml.tasks, "get_task", offline)
+    with pytest.raises(RuntimeError, match="network access"):
+        load_dataset(DatasetRef("openml", "openml-31", "31"))
+
+
+def test_capping_and_scarce_split():
+    X, y = load_shared("cmc")
+    X_c, y_c, caps = cap_dataset(X, y, max_features=5, max_classes=2)
+    assert X_c.shape[1] == 5 and len(np.unique(y_c)) == 2
+    assert caps["features_dropped"] == X.shape[1] - 5 and caps["classes_dropped"] == 1
+    # The same columns for every call (every method sees the same data).
+    assert list(cap_dataset(X, y, max_features=5, max_classes=2)[0].columns) == list(X_c.columns)
+    X_tr, y_tr, X_va, y_va, X_te, y_te = split_scarce(X, y, n_train=64, val_fraction=0.25,
+                                                      max_test=300, seed=0)
+    assert len(y_tr) + len(y_va) == 64 and len(y_va) == 16 and len(y_te) == 300
+    assert set(np.unique(y_va)) == set(np.unique(y_tr)) == set(np.unique(y))
+
+
+def test_curve_correlation_and_regret():
+    assert curve_correlation([0.1, 0.2, 0.3], [0.5, 0.6, 0.7]) == pytest.approx(1.0)
+    assert curve_correlation([0.1, 0.2, 0.3], [0.7, 0.6, 0.5]) == pytest.approx(-1.0)
+    assert curve_correlation([0.1, 0.1, 0.1], [0.5, 0.6, 0.7]) is None
+    assert curve_correlation([0.1, 0.2], [0.5, 0.6]) is None
+    rec = {"run_id": "a", "status": "ok", "dataset": "d", "size": 8, "seed": 0, "track": "finetune",
+           "method": "finetune", "model": "TabPFN", "test_roc_auc": 0.7, "best_epoch": 1,
+           "valid_curve": [0.5, 0.9, 0.6, 0.5], "test_curve": [0.6, 0.7, 0.8, 0.75]}
+    row = run_metrics([rec]).iloc[0]
+    assert row["regret"] == pytest.approx(0.1) and row["corr_gap"] == pytest.approx(
+        1 - np.corrcoef([0.5, 0.9, 0.6, 0.5], [0.6, 0.7, 0.8, 0.75])[0, 1])
+    zero = dict(rec, method="zero-shot", test_roc_auc=0.6, best_epoch=0,
+                valid_curve=[0.5], test_curve=[0.6])
+    text = summarize([rec, zero])
+    assert "| finetune | 1 | 0.700 |" in text and "| 1.000 |" in text  # normalised gain 1
+
+
+def test_proportional_smote_on_a_raw_table():
+    from imblearn.over_sampling import SMOTE
+
+    X, y = load_shared("credit-approval", 120)
+    sampler = ProportionalOverSampler(SMOTE(random_state=0), n_synthetic=1.0)
+    X_res, y_res = sampler.fit_resample(X, y)
+    pd.testing.assert_frame_equal(X_res.iloc[:120], X)
+    assert list(X_res.dtypes) == list(X.dtypes) and len(y_res) == 240
+    assert pd.Series(y_res[120:]).value_counts().to_dict() == pd.Series(y).value_counts().to_dict()
+    for col in X.columns:
+        if not pd.api.types.is_numeric_dtype(X[col]):
+            assert set(X_res[col].iloc[120:].dropna()) <= set(X[col].dropna())
+
+
+def test_command_line_help_and_errors(tmp_path):
+    cmd = [sys.executable, "-m", "skcausalmix.benchmark"]
+    out = subprocess.run(cmd + ["--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "--scheduler" in out.stdout
+    out = subprocess.run(cmd + ["--out", str(tmp_path), "--methods", "ctgan"],
+                         capture_output=True, text=True)
+    assert out.returncode == 2 and "Unknown methods" in out.stderr
