@@ -1,0 +1,397 @@
+"""The ``skcausalmix`` command line: augment, graph, finetune, predict, demo, benchmark.
+
+Every command reads CSV (optionally gzipped) or Parquet tables, refuses to
+overwrite files without ``--force``, and reports bad input as one line on
+stderr with a non-zero exit status (1 for bad data or files, 2 for bad
+options).
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+MODEL_FORMAT = "skcausalmix-model/1"
+TABLE_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".parquet", ".pq")
+
+
+class CLIError(Exception):
+    """A problem the user can fix, reported as one line."""
+
+
+# --------------------------------------------------------------------- files
+def _suffix(path):
+    name = Path(path).name.lower()
+    for suffix in sorted(TABLE_SUFFIXES, key=len, reverse=True):
+        if name.endswith(suffix):
+            return suffix
+    return Path(path).suffix.lower()
+
+
+def read_table(path):
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise CLIError(f"{path}: no such file")
+    suffix = _suffix(path)
+    try:
+        if suffix in (".parquet", ".pq"):
+            return pd.read_parquet(path)
+        if suffix in (".csv", ".csv.gz", ".tsv"):
+            return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
+    except ImportError as exc:
+        raise CLIError(f"{path}: reading Parquet needs pyarrow (pip install pyarrow)") from exc
+    except Exception as exc:  # pandas raises many kinds for a broken file
+        raise CLIError(f"{path}: not a readable {suffix} table ({type(exc).__name__}: "
+                       f"{str(exc).splitlines()[0] if str(exc) else ''})") from exc
+    raise CLIError(f"{path}: unknown table format {suffix!r}; use one of {', '.join(TABLE_SUFFIXES)}")
+
+
+def _check_output(path, force, suffixes=None):
+    path = Path(path)
+    if suffixes is not None and _suffix(path) not in suffixes:
+        raise CLIError(f"{path}: output must end in one of {', '.join(suffixes)}")
+    if path.exists() and not force:
+        raise CLIError(f"{path} exists; pass --force to overwrite it")
+    if not path.parent.exists():
+        raise CLIError(f"{path.parent}: no such folder")
+    return path
+
+
+def write_table(frame, path):
+    suffix = _suffix(path)
+    try:
+        if suffix in (".parquet", ".pq"):
+            frame.to_parquet(path, index=False)
+        else:
+            frame.to_csv(path, index=False, sep="\t" if suffix == ".tsv" else ",")
+    except ImportError as exc:
+        raise CLIError(f"{path}: writing Parquet needs pyarrow (pip install pyarrow)") from exc
+
+
+def _split_target(frame, target, path):
+    if target not in frame.columns:
+        raise CLIError(f"{path}: no column {target!r} (columns: {', '.join(map(str, frame.columns[:10]))}"
+                       f"{', ...' if frame.shape[1] > 10 else ''})")
+    y = frame[target]
+    if y.isna().any():
+        raise CLIError(f"{path}: target column {target!r} has {int(y.isna().sum())} missing values")
+    return frame.drop(columns=[target]), y
+
+
+def _names(text):
+    return [t.strip() for t in text.split(",") if t.strip()] if text else None
+
+
+def _categorical(X, names, path):
+    """``categorical_features`` for the augmenter: "auto", or the automatically
+    detected text/bool/category columns plus the ones given with --categorical."""
+    import pandas as pd
+
+    if not names:
+        return "auto"
+    unknown = [c for c in names if c not in X.columns]
+    if unknown:
+        raise CLIError(f"{path}: --categorical names unknown columns {unknown}")
+    detected = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])
+                or pd.api.types.is_bool_dtype(X[c])]
+    return detected + [c for c in names if c not in detected]
+
+
+def _log(args, message):
+    if not getattr(args, "quiet", False):
+        print(message, file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------ commands
+def cmd_augment(args):
+    import numpy as np
+    import pandas as pd
+
+    from .over_sampling import CausalMixAugmenter
+
+    out = _check_output(args.output, args.force, TABLE_SUFFIXES)
+    frame = read_table(args.input)
+    X, y = _split_target(frame, args.target, args.input)
+    categorical = _categorical(X, _names(args.categorical), args.input)
+    n_synthetic = args.count if args.count is not None else args.ratio
+    aug = CausalMixAugmenter(n_synthetic=n_synthetic, discovery=args.discovery,
+                             categorical_features=categorical, random_state=args.seed)
+    t0 = time.perf_counter()
+    _log(args, f"fitting a causal model on {len(y)} rows x {X.shape[1]} features ...")
+    X_res, y_res = aug.fit_resample(X, y)
+    mask = aug.synthetic_mask_
+    result = X_res.copy()
+    result[args.target] = np.asarray(y_res)
+    if args.mark:
+        if args.mark in result.columns:
+            raise CLIError(f"--mark {args.mark!r} is already a column name")
+        result[args.mark] = mask
+    if args.synthetic_only:
+        result = result[mask]
+    # Columns in the input's order, target where it was.
+    cols = list(frame.columns) + ([args.mark] if args.mark else [])
+    write_table(pd.DataFrame(result)[cols], out)
+    _log(args, f"wrote {len(result)} rows ({int(mask.sum())} synthetic) to {out} "
+               f"in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def cmd_graph(args):
+    from .over_sampling import CausalMixAugmenter
+    from .plotting import edge_table, graph_to_dot
+
+    out = _check_output(args.output, args.force, (".png", ".svg", ".pdf", ".dot")) \
+        if args.output else None
+    frame = read_table(args.input)
+    X, y = _split_target(frame, args.target, args.input)
+    aug = CausalMixAugmenter(n_synthetic=0, discovery=args.discovery, random_state=args.seed,
+                             categorical_features=_categorical(X, _names(args.categorical),
+                                                               args.input))
+    aug.fit_resample(X, y)
+    table = edge_table(aug)
+    print(f"causal order: {' -> '.join(map(str, aug.scm_.causal_order_))}")
+    print(table.to_string(index=False) if len(table) else "(no edges)")
+    if out is not None:
+        if _suffix(out) == ".dot":
+            out.write_text(graph_to_dot(aug, label=args.target))
+        else:
+            from .plotting import plot_causal_graph
+
+            fig = _figure(lambda: plot_causal_graph(aug, label=args.target))
+            fig.savefig(out, bbox_inches="tight", dpi=120)
+        _log(args, f"wrote {out}")
+    return 0
+
+
+def cmd_finetune(args):
+    import joblib
+
+    from .finetuning import CausalMixTabPFNClassifier
+
+    out = _check_output(args.model_out, args.force, (".joblib",))
+    curves = _check_output(args.curves, args.force, (".png", ".svg", ".pdf")) if args.curves else None
+    history = _check_output(args.history, args.force, (".csv",)) if args.history else None
+    frame = read_table(args.input)
+    X, y = _split_target(frame, args.target, args.input)
+    augmenter = None
+    if args.augmenter == "causalmix":
+        from .over_sampling import CausalMixAugmenter
+
+        augmenter = CausalMixAugmenter(
+            categorical_features=_categorical(X, _names(args.categorical), args.input))
+    clf = CausalMixTabPFNClassifier(
+        model_path=args.model, augmenter=augmenter,
+        synthetic_ratio=args.ratio, epochs=args.epochs, learning_rate=args.learning_rate,
+        eval_metric=args.eval_metric, validation_size=args.validation_size,
+        time_limit=args.time_limit, random_state=args.seed, verbose=0 if args.quiet else 1,
+    )
+    clf.fit(X, y)
+    best = clf.history_[clf.best_epoch_]
+    _log(args, f"best epoch {clf.best_epoch_} of {len(clf.history_) - 1} ({clf.stop_reason_}); "
+               f"validation ROC-AUC {best['valid_real_roc_auc']:.4f}, "
+               f"log-loss {best['valid_real_log_loss']:.4f}")
+    joblib.dump({"format": MODEL_FORMAT, "target": args.target, "estimator": clf,
+                 "columns": list(X.columns)}, out)
+    _log(args, f"saved the fine-tuned model to {out}")
+    if history is not None:
+        import pandas as pd
+
+        pd.DataFrame(clf.history_).to_csv(history, index=False)
+    if curves is not None:
+        from .plotting import plot_history
+
+        _figure(lambda: plot_history(clf)).savefig(curves, bbox_inches="tight", dpi=120)
+    return 0
+
+
+def cmd_predict(args):
+    import joblib
+    import numpy as np
+    import pandas as pd
+
+    out = _check_output(args.output, args.force, TABLE_SUFFIXES)
+    model_file = Path(args.model)
+    if not model_file.is_file():
+        raise CLIError(f"{model_file}: no such file")
+    try:
+        bundle = joblib.load(model_file)
+    except Exception as exc:
+        raise CLIError(f"{model_file}: not a model saved by 'skcausalmix finetune' "
+                       f"({type(exc).__name__})") from exc
+    if not isinstance(bundle, dict) or bundle.get("format") != MODEL_FORMAT:
+        raise CLIError(f"{model_file}: not a model saved by 'skcausalmix finetune'")
+    clf, columns, target = bundle["estimator"], bundle["columns"], bundle["target"]
+    frame = read_table(args.input)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise CLIError(f"{args.input}: missing columns the model was trained on: {missing[:10]}")
+    X = frame[columns]
+    proba = clf.predict_proba(X)
+    result = frame.copy()
+    result[args.column] = clf.classes_[np.argmax(proba, axis=1)]
+    if args.proba:
+        for k, c in enumerate(clf.classes_):
+            result[f"proba_{c}"] = proba[:, k]
+    write_table(result, out)
+    _log(args, f"wrote {len(result)} predictions to {out}")
+    if target in frame.columns and frame[target].notna().all():
+        from .finetuning._loop import classification_scores
+
+        known = np.isin(frame[target].to_numpy(), clf.classes_)
+        if known.all():
+            codes = np.searchsorted(clf.classes_, frame[target].to_numpy())
+            scores = classification_scores(codes, proba, len(clf.classes_))
+            accuracy = float(np.mean(result[args.column].to_numpy() == frame[target].to_numpy()))
+            _log(args, f"{target!r} is in the file: accuracy {accuracy:.4f}, "
+                       f"ROC-AUC {scores['roc_auc']:.4f}")
+    return 0
+
+
+def cmd_demo(args):
+    from ._demo import run_demo
+
+    run_demo(n_train=args.n_train, random_state=args.seed, finetune=not args.no_finetune)
+    return 0
+
+
+def cmd_benchmark(args):
+    from .benchmark._cli import run
+
+    return run(args)
+
+
+def _figure(make):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    return make()
+
+
+# -------------------------------------------------------------------- parser
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="skcausalmix",
+        description="Causal data augmentation (fitted structural causal models) and robust "
+                    "TabPFN fine-tuning. Tables are CSV (.csv, .csv.gz, .tsv) or Parquet.",
+    )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"skcausalmix {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(p, target=True):
+        p.add_argument("input", help="input table (CSV or Parquet)")
+        if target:
+            p.add_argument("--target", "-t", required=True, help="name of the class column")
+        p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+        p.add_argument("--force", action="store_true", help="overwrite existing output files")
+        p.add_argument("--quiet", "-q", action="store_true", help="no progress messages")
+
+    def discovery(p):
+        p.add_argument("--categorical", default=None,
+                       help="comma-separated columns to treat as categorical (default: text, "
+                            "bool and category columns are detected automatically)")
+        p.add_argument("--discovery", default="direct",
+                       choices=["direct", "lingam-direct", "ica", "highdim"],
+                       help="causal discovery method (default: direct)")
+
+    p = sub.add_parser("augment", help="add synthetic rows from a fitted causal model",
+                       description="Fit a structural causal model to a table and write real + "
+                                   "synthetic rows (or synthetic rows only).")
+    common(p)
+    discovery(p)
+    p.add_argument("--output", "-o", required=True, help="output table (CSV or Parquet)")
+    size = p.add_mutually_exclusive_group()
+    size.add_argument("--ratio", type=_positive(float), default=1.0,
+                      help="synthetic rows per real row (default: 1.0)")
+    size.add_argument("--count", type=_positive(int), default=None, help="number of synthetic rows")
+    p.add_argument("--synthetic-only", action="store_true", help="write only the synthetic rows")
+    p.add_argument("--mark", default=None, metavar="COLUMN",
+                   help="add a boolean column COLUMN that is true for synthetic rows")
+    p.set_defaults(func=cmd_augment)
+
+    p = sub.add_parser("graph", help="show the discovered causal graph",
+                       description="Print the causal order and edge table; optionally draw the "
+                                   "graph (.png, .svg, .pdf) or write it as Graphviz DOT (.dot).")
+    common(p)
+    discovery(p)
+    p.add_argument("--output", "-o", default=None, help="picture (.png/.svg/.pdf) or .dot file")
+    p.set_defaults(func=cmd_graph)
+
+    p = sub.add_parser("finetune", help="fine-tune TabPFN with CausalMix and save the model",
+                       description="Fine-tune CausalMixTabPFNClassifier on a table and save it "
+                                   "(a .joblib file: load only files you trust).")
+    common(p)
+    p.add_argument("--categorical", default=None,
+                   help="comma-separated columns the causal model treats as categorical "
+                        "(besides the detected text, bool and category columns)")
+    p.add_argument("--model-out", "-o", required=True, help="where to save the model (.joblib)")
+    p.add_argument("--model", default="auto",
+                   help="TabPFN weights: a checkpoint file, 'auto' or 'bundled' (default: auto)")
+    p.add_argument("--augmenter", choices=["causalmix", "none"], default="causalmix")
+    p.add_argument("--ratio", type=_positive(float), default=1.0, help="synthetic rows per real row")
+    p.add_argument("--epochs", type=_positive(int), default=20)
+    p.add_argument("--learning-rate", type=_positive(float), default=1e-4)
+    p.add_argument("--eval-metric", choices=["roc_auc", "log_loss"], default="roc_auc")
+    p.add_argument("--validation-size", type=_positive(float), default=0.2)
+    p.add_argument("--time-limit", type=_positive(float), default=None, help="seconds")
+    p.add_argument("--history", default=None, help="write the per-epoch history (.csv)")
+    p.add_argument("--curves", default=None, help="draw the fine-tuning curves (.png/.svg/.pdf)")
+    p.set_defaults(func=cmd_finetune)
+
+    p = sub.add_parser("predict", help="predict with a model saved by 'finetune'",
+                       description="Write the input rows with a prediction column (and class "
+                                   "probabilities with --proba).")
+    p.add_argument("model", help="a .joblib file written by 'skcausalmix finetune'")
+    p.add_argument("input", help="table to predict (CSV or Parquet)")
+    p.add_argument("--output", "-o", required=True, help="output table (CSV or Parquet)")
+    p.add_argument("--proba", action="store_true", help="add proba_<class> columns")
+    p.add_argument("--column", default="prediction", help="prediction column name")
+    p.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress messages")
+    p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("demo", help="run the offline demo on a bundled real dataset")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--n-train", type=_positive(int), default=60, help="training rows per split")
+    p.add_argument("--no-finetune", action="store_true", help="skip the TabPFN part")
+    p.set_defaults(func=cmd_demo)
+
+    from .benchmark._cli import DESCRIPTION, add_arguments
+
+    p = sub.add_parser("benchmark", help="compare augmenters and fine-tuning on datasets (Dask)",
+                       description=DESCRIPTION)
+    add_arguments(p)
+    p.set_defaults(func=cmd_benchmark)
+    return parser
+
+
+def _positive(kind):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a valid {kind.__name__}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        return value
+    return parse
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CLIError as exc:
+        print(f"skcausalmix {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except (ValueError, TypeError, ImportError, FileNotFoundError, RuntimeError) as exc:
+        # Library validation errors already name the problem.
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"skcausalmix {args.command}: error: {message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"skcausalmix {args.command}: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,142 @@
+"""The command line, through real subprocesses on files in a temporary folder."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ..conftest import load_shared
+
+COMMANDS = ["augment", "graph", "finetune", "predict", "demo", "benchmark"]
+
+
+def cli(*args, cwd):
+    env = {**os.environ, "MPLCONFIGDIR": "/tmp/skcausalmix-mpl"}
+    return subprocess.run([sys.executable, "-m", "skcausalmix", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, env=env, timeout=300)
+
+
+@pytest.fixture
+def table(tmp_path):
+    X, y = load_shared("credit-approval", 120)
+    frame = X.assign(target=y.to_numpy())
+    path = tmp_path / "data.csv"
+    frame.to_csv(path, index=False)
+    return path, pd.read_csv(path)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_on_every_command(command, tmp_path):
+    out = cli(command, "--help", cwd=tmp_path)
+    assert out.returncode == 0 and "usage: skcausalmix " + command in out.stdout
+
+
+def test_augment_keeps_real_rows_and_marks_synthetic(table, tmp_path):
+    path, frame = table
+    out = cli("augment", path, "--target", "target", "-o", "aug.csv", "--ratio", "0.5",
+              "--mark", "is_synthetic", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "60 synthetic" in out.stderr
+    aug = pd.read_csv(tmp_path / "aug.csv")
+    assert list(aug.columns) == list(frame.columns) + ["is_synthetic"]
+    pd.testing.assert_frame_equal(aug[~aug["is_synthetic"]].drop(columns="is_synthetic"), frame)
+    assert aug["is_synthetic"].sum() == 60 and set(aug["target"]) == set(frame["target"])
+
+
+def test_augment_synthetic_only_parquet_count_and_categorical_override(table, tmp_path):
+    path, frame = table
+    numeric = frame.select_dtypes("number").columns[0]
+    out = cli("augment", path, "-t", "target", "-o", "syn.parquet", "--count", "40",
+              "--synthetic-only", "--categorical", numeric, "--seed", "3", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    syn = pd.read_parquet(tmp_path / "syn.parquet")
+    assert len(syn) == 40 and list(syn.columns) == list(frame.columns)
+    # Declared categorical: synthetic values are observed levels, never interpolated.
+    assert syn[numeric].dtype == frame[numeric].dtype
+    assert set(syn[numeric].dropna()) <= set(frame[numeric].dropna())
+    # The same seed gives the same rows.
+    cli("augment", path, "-t", "target", "-o", "again.parquet", "--count", "40",
+        "--synthetic-only", "--categorical", numeric, "--seed", "3", cwd=tmp_path)
+    pd.testing.assert_frame_equal(syn, pd.read_parquet(tmp_path / "again.parquet"))
+
+
+def test_graph_prints_edges_and_writes_pictures(table, tmp_path):
+    path, _ = table
+    out = cli("graph", path, "-t", "target", "-o", "g.png", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("causal order:") and "parent" in out.stdout
+    assert (tmp_path / "g.png").read_bytes()[:4] == b"\x89PNG"
+    assert cli("graph", path, "-t", "target", "-o", "g.svg", cwd=tmp_path).returncode == 0
+    assert "<svg" in (tmp_path / "g.svg").read_text()
+    assert cli("graph", path, "-t", "target", "-o", "g.dot", cwd=tmp_path).returncode == 0
+    dot = (tmp_path / "g.dot").read_text()
+    assert dot.startswith("digraph") and '"target" ->' in dot
+
+
+def test_finetune_then_predict(table, tmp_path, tiny_checkpoint):
+    path, frame = table
+    out = cli("finetune", path, "-t", "target", "-o", "model.joblib", "--model", tiny_checkpoint,
+              "--epochs", "1", "--history", "h.csv", "--curves", "c.png", "-q", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    history = pd.read_csv(tmp_path / "h.csv")
+    assert list(history["epoch"]) == [0, 1] and "valid_real_roc_auc" in history
+    assert (tmp_path / "c.png").stat().st_size > 1000
+    new = frame.drop(columns="target").iloc[:30]
+    new.to_csv(tmp_path / "new.csv", index=False)
+    out = cli("predict", "model.joblib", "new.csv", "-o", "pred.csv", "--proba", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    pred = pd.read_csv(tmp_path / "pred.csv")
+    classes = sorted(frame["target"].unique())
+    assert list(pred.columns) == list(new.columns) + ["prediction"] + [f"proba_{c}" for c in classes]
+    assert set(pred["prediction"]) <= set(classes)
+    assert np.allclose(pred[[f"proba_{c}" for c in classes]].sum(axis=1), 1)
+    # With the target in the file, predict reports how good the predictions are.
+    out = cli("predict", "model.joblib", path, "-o", "pred2.csv", cwd=tmp_path)
+    assert out.returncode == 0 and "accuracy" in out.stderr
+    new.drop(columns=new.columns[0]).to_csv(tmp_path / "short.csv", index=False)
+    out = cli("predict", "model.joblib", "short.csv", "-o", "p3.csv", cwd=tmp_path)
+    assert out.returncode == 1 and "missing columns" in out.stderr
+
+
+def _one_line_error(out, code=1):
+    lines = out.stderr.strip().splitlines()
+    return out.returncode == code and len(lines) == 1 and "error:" in lines[0]
+
+
+def test_errors_are_one_line_with_nonzero_status(table, tmp_path):
+    path, frame = table
+    assert _one_line_error(cli("augment", "missing.csv", "-t", "target", "-o", "o.csv", cwd=tmp_path))
+    out = cli("augment", path, "-t", "nope", "-o", "o.csv", cwd=tmp_path)
+    assert _one_line_error(out) and "no column 'nope'" in out.stderr
+    (tmp_path / "broken.parquet").write_bytes(b"not parquet at all")
+    out = cli("augment", "broken.parquet", "-t", "target", "-o", "o.csv", cwd=tmp_path)
+    assert _one_line_error(out) and "not a readable" in out.stderr
+    (tmp_path / "data.xlsx").write_bytes(b"x")
+    out = cli("augment", "data.xlsx", "-t", "target", "-o", "o.csv", cwd=tmp_path)
+    assert _one_line_error(out) and "unknown table format" in out.stderr
+    out = cli("augment", path, "-t", "target", "-o", "o.json", cwd=tmp_path)
+    assert _one_line_error(out) and "output must end" in out.stderr
+    frame.assign(target=frame["target"].where(frame.index > 0)).to_csv(tmp_path / "nan.csv", index=False)
+    out = cli("augment", "nan.csv", "-t", "target", "-o", "o.csv", cwd=tmp_path)
+    assert _one_line_error(out) and "missing values" in out.stderr
+    out = cli("augment", path, "-t", "target", "-o", "o.csv", "--categorical", "zzz", cwd=tmp_path)
+    assert _one_line_error(out) and "zzz" in out.stderr
+    out = cli("predict", path, path, "-o", "p.csv", cwd=tmp_path)
+    assert _one_line_error(out) and "not a model saved" in out.stderr
+    # Unknown options and commands: argparse's usage error, status 2.
+    assert cli("augment", path, "-t", "target", "-o", "o.csv", "--bogus", cwd=tmp_path).returncode == 2
+    assert cli("transmogrify", cwd=tmp_path).returncode == 2
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_nothing_is_overwritten_without_force(table, tmp_path):
+    path, _ = table
+    (tmp_path / "out.csv").write_text("precious\n")
+    out = cli("augment", path, "-t", "target", "-o", "out.csv", cwd=tmp_path)
+    assert _one_line_error(out) and "--force" in out.stderr
+    assert (tmp_path / "out.csv").read_text() == "precious\n"
+    assert cli("augment", path, "-t", "target", "-o", "out.csv", "--force", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "out.csv").read_text() != "precious\n"
