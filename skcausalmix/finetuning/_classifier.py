@@ -109,7 +109,7 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
     ----------
     classes_ : ndarray of shape (n_classes,)
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Only when ``X`` has string column names.
     history_ : list of dict
         One record per epoch (epoch 0 is the model before fine-tuning) with

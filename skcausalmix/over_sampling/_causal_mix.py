@@ -36,6 +36,7 @@ class CausalMixAugmenter(BaseOverSampler):
     Parameters
     ----------
     {sampling_strategy}
+
         Ignored when ``n_synthetic`` is set, which then requires the default
         ``'auto'``.
 

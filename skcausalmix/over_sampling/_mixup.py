@@ -33,6 +33,7 @@ class WithinClassMixup(BaseOverSampler):
     Parameters
     ----------
     {sampling_strategy}
+
         Ignored when ``n_synthetic`` is set, which then requires the default
         ``'auto'``.
 
