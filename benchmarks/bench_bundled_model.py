@@ -21,14 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.compose import make_column_transformer
-from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
-from sklearn.neighbors import KNeighborsClassifier
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT.parent / "shared" / "datasets"
@@ -41,31 +34,9 @@ def load(name):
 
 
 def baselines(X):
-    cat = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
-    num = [c for c in X.columns if c not in cat]
+    from skcausalmix.benchmark._methods import classic_models
 
-    def onehot_scaled():
-        return make_column_transformer(
-            (make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), num),
-            (make_pipeline(SimpleImputer(strategy="most_frequent"),
-                           OneHotEncoder(handle_unknown="ignore", sparse_output=False)), cat),
-        )
-
-    def ordinal():
-        return make_column_transformer(
-            (SimpleImputer(strategy="median"), num),
-            (make_pipeline(SimpleImputer(strategy="most_frequent"),
-                           OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1)), cat),
-        )
-
-    return {
-        "LogisticRegression": make_pipeline(onehot_scaled(), LogisticRegression(max_iter=2000)),
-        "kNN": make_pipeline(onehot_scaled(), KNeighborsClassifier(n_neighbors=15, weights="distance")),
-        "RandomForest": make_pipeline(ordinal(), RandomForestClassifier(n_estimators=300, random_state=0, n_jobs=1)),
-        "HistGradientBoosting": make_pipeline(
-            ordinal(), HistGradientBoostingClassifier(random_state=0,
-                                                      categorical_features=[False] * len(num) + [True] * len(cat))),
-    }
+    return classic_models(X, random_state=0)
 
 
 def auc(y_true, proba, classes):

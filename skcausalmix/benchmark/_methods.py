@@ -5,13 +5,12 @@ that only the synthetic data differ between them. The classic track puts the
 same augmenters in front of classic classifiers in imblearn pipelines.
 """
 
-from numbers import Integral, Real
-
 import numpy as np
 import pandas as pd
-from imblearn.over_sampling.base import BaseOverSampler
 from sklearn.base import clone
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils._param_validation import HasMethods
+
+from ..over_sampling._base import BaseAugmenter
 
 #: name -> CausalMixTabPFNClassifier parameters (the augmenter by name).
 FINETUNE_METHODS = {
@@ -114,7 +113,7 @@ def classic_models(X, random_state=0):
     }
 
 
-class ProportionalOverSampler(BaseOverSampler):
+class ProportionalOverSampler(BaseAugmenter):
     """Run an imblearn over-sampler in augmentation mode on a raw table.
 
     ``sampler`` (SMOTE, RandomOverSampler, ...) gets a sampling strategy that
@@ -127,10 +126,8 @@ class ProportionalOverSampler(BaseOverSampler):
     """
 
     _parameter_constraints = {
-        **BaseOverSampler._parameter_constraints,
+        **BaseAugmenter._parameter_constraints,
         "sampler": [HasMethods(["fit_resample"])],
-        "n_synthetic": [Interval(Real, 0, None, closed="left"),
-                        Interval(Integral, 0, None, closed="left")],
     }
 
     def __init__(self, sampler, *, n_synthetic=1.0):
@@ -138,23 +135,12 @@ class ProportionalOverSampler(BaseOverSampler):
         self.sampler = sampler
         self.n_synthetic = n_synthetic
 
-    def _check_X_y(self, X, y):
-        from imblearn.utils import check_target_type
-        from sklearn.utils.validation import validate_data
-
-        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
-        X_checked, y = validate_data(self, X=X, y=y, reset=True, dtype=None,
-                                     ensure_all_finite=False)
-        return (X if isinstance(X, pd.DataFrame) else X_checked), y, binarize_y
-
     def _fit_resample(self, X, y):
-        from ..over_sampling._causal_mix import _proportional_counts
         from ..over_sampling._mixup import _as_dtype
 
         classes, counts = np.unique(y, return_counts=True)
-        extra = _proportional_counts(classes, counts, self.n_synthetic)
-        self.sampling_strategy_ = extra
-        target = {c: int(n + extra[c]) for c, n in zip(classes, counts)}
+        extra = self._synthetic_counts(y)
+        target = {c: int(n + extra.get(c, 0)) for c, n in zip(classes, counts)}
         sampler = clone(self.sampler)
         frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(X)
         numeric_only = "SMOTE" in type(sampler).__name__
@@ -183,19 +169,9 @@ class ProportionalOverSampler(BaseOverSampler):
             X_res, y_res = sampler.fit_resample(frame, y)
             new = pd.DataFrame(X_res).iloc[len(y):].reset_index(drop=True)
             new.columns = frame.columns
-        y_new = np.asarray(y_res)[len(y):]
-        if isinstance(X, pd.DataFrame):
-            out = pd.concat([X, new.astype(X.dtypes.to_dict())], ignore_index=True)
-        else:
-            out = np.concatenate([X, new.to_numpy(dtype=X.dtype)])
-        self.synthetic_mask_ = np.r_[np.zeros(len(y), bool), np.ones(len(y_new), bool)]
-        return out, np.concatenate([y, y_new.astype(y.dtype)])
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        tags.input_tags.string = True
-        return tags
+        new = new.astype(frame.dtypes.to_dict())
+        return self._append(X, y, new if isinstance(X, pd.DataFrame) else new.to_numpy(),
+                            np.asarray(y_res)[len(y):])
 
 
 def _encode(frame):

@@ -1,18 +1,13 @@
 """Class to perform causal data augmentation with a fitted SCM."""
 
-from numbers import Integral, Real
-
 import numpy as np
-import pandas as pd
 from imblearn.over_sampling.base import BaseOverSampler
-from imblearn.utils import Substitution, check_target_type
+from imblearn.utils import Substitution
 from imblearn.utils._docstring import _random_state_docstring
-from scipy import sparse
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import validate_data
 
 from ..scm import StructuralCausalModel
+from ._base import BaseAugmenter
 
 MIN_CLASS_ROWS = 2
 
@@ -21,7 +16,7 @@ MIN_CLASS_ROWS = 2
     sampling_strategy=BaseOverSampler._sampling_strategy_docstring,
     random_state=_random_state_docstring,
 )
-class CausalMixAugmenter(BaseOverSampler):
+class CausalMixAugmenter(BaseAugmenter):
     """Add synthetic rows sampled from a structural causal model of the data.
 
     The augmenter fits a :class:`~skcausalmix.scm.StructuralCausalModel` to
@@ -123,13 +118,8 @@ class CausalMixAugmenter(BaseOverSampler):
     """
 
     _parameter_constraints: dict = {
-        **BaseOverSampler._parameter_constraints,
+        **BaseAugmenter._parameter_constraints,
         **{k: v for k, v in StructuralCausalModel._parameter_constraints.items() if k != "random_state"},
-        "n_synthetic": [
-            Interval(Real, 0, None, closed="left"),
-            Interval(Integral, 0, None, closed="left"),
-            None,
-        ],
     }
 
     def __init__(
@@ -155,23 +145,6 @@ class CausalMixAugmenter(BaseOverSampler):
         self.min_pool_size = min_pool_size
         self.random_state = random_state
 
-    def _check_X_y(self, X, y):
-        if sparse.issparse(X):
-            raise TypeError(
-                "CausalMixAugmenter does not accept sparse input: a structural causal "
-                "model needs dense columns. Convert it with X.toarray() first."
-            )
-        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
-        # dtype=None keeps text columns; NaN is handled by the SCM, infinities
-        # are reported there by column name.
-        X_checked, y = validate_data(
-            self, X=X, y=y, reset=True, dtype=None, ensure_all_finite=False
-        )
-        # A DataFrame keeps its dtypes, which say which columns are categorical.
-        if isinstance(X, pd.DataFrame):
-            X_checked = X
-        return X_checked, y, binarize_y
-
     def _fit_resample(self, X, y):
         classes, counts = np.unique(y, return_counts=True)
         small = counts < MIN_CLASS_ROWS
@@ -181,14 +154,7 @@ class CausalMixAugmenter(BaseOverSampler):
                 f"CausalMixAugmenter needs at least {MIN_CLASS_ROWS} rows of every class "
                 "to fit class-conditional equations."
             )
-        if self.n_synthetic is not None:
-            if not (isinstance(self.sampling_strategy, str) and self.sampling_strategy == "auto"):
-                raise ValueError(
-                    "Set either n_synthetic (augmentation keeping class proportions) or "
-                    "sampling_strategy (balancing), not both."
-                )
-            self.sampling_strategy_ = _proportional_counts(classes, counts, self.n_synthetic)
-
+        request = self._synthetic_counts(y)
         rng = check_random_state(self.random_state)
         self.scm_ = StructuralCausalModel(
             discovery=self.discovery,
@@ -199,34 +165,5 @@ class CausalMixAugmenter(BaseOverSampler):
             min_pool_size=self.min_pool_size,
             random_state=rng.randint(np.iinfo(np.int32).max),
         ).fit(X, y)
-        request = {c: n for c, n in self.sampling_strategy_.items() if n > 0}
         X_new, y_new = self.scm_.sample(y=request, random_state=rng)
-        if isinstance(X, pd.DataFrame):
-            X_res = pd.concat([X, X_new], ignore_index=True)
-        else:
-            X_res = np.concatenate([X, X_new.astype(X.dtype, copy=False)])
-        y_res = np.concatenate([y, np.asarray(y_new, dtype=y.dtype)])
-        self.synthetic_mask_ = np.r_[np.zeros(len(y), dtype=bool), np.ones(len(y_new), dtype=bool)]
-        return X_res, y_res
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        tags.input_tags.string = True
-        tags.input_tags.sparse = False
-        return tags
-
-
-def _proportional_counts(classes, counts, n_synthetic):
-    """Split the synthetic rows over classes in proportion to their counts."""
-    n_real = counts.sum()
-    if isinstance(n_synthetic, Integral):
-        total = int(n_synthetic)
-    else:
-        total = int(round(float(n_synthetic) * n_real))
-    exact = total * counts / n_real
-    alloc = np.floor(exact).astype(int)
-    # Largest remainder; ties go to the earlier class, so the split is stable.
-    order = np.argsort(-(exact - alloc), kind="stable")
-    alloc[order[: total - alloc.sum()]] += 1
-    return {c: int(a) for c, a in zip(classes, alloc)}
+        return self._append(X, y, X_new, y_new)

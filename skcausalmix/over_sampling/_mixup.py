@@ -1,25 +1,23 @@
 """Class to perform within-class mixup, a statistical baseline augmenter."""
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 import pandas as pd
 from imblearn.over_sampling.base import BaseOverSampler
-from imblearn.utils import Substitution, check_target_type
+from imblearn.utils import Substitution
 from imblearn.utils._docstring import _random_state_docstring
-from scipy import sparse
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import validate_data
 
-from ._causal_mix import _proportional_counts
+from ._base import BaseAugmenter
 
 
 @Substitution(
     sampling_strategy=BaseOverSampler._sampling_strategy_docstring,
     random_state=_random_state_docstring,
 )
-class WithinClassMixup(BaseOverSampler):
+class WithinClassMixup(BaseAugmenter):
     """Add convex combinations of random pairs of rows of the same class.
 
     Each synthetic row mixes two real rows ``a`` and ``b`` of one class with
@@ -89,12 +87,7 @@ class WithinClassMixup(BaseOverSampler):
     """
 
     _parameter_constraints: dict = {
-        **BaseOverSampler._parameter_constraints,
-        "n_synthetic": [
-            Interval(Real, 0, None, closed="left"),
-            Interval(Integral, 0, None, closed="left"),
-            None,
-        ],
+        **BaseAugmenter._parameter_constraints,
         "alpha": [Interval(Real, 0, None, closed="neither")],
         "categorical_features": ["array-like", StrOptions({"auto"})],
         "random_state": ["random_state"],
@@ -107,16 +100,6 @@ class WithinClassMixup(BaseOverSampler):
         self.alpha = alpha
         self.categorical_features = categorical_features
         self.random_state = random_state
-
-    def _check_X_y(self, X, y):
-        if sparse.issparse(X):
-            raise TypeError("WithinClassMixup does not accept sparse input; use X.toarray().")
-        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
-        X_checked, y = validate_data(self, X=X, y=y, reset=True, dtype=None,
-                                     ensure_all_finite=False)
-        if isinstance(X, pd.DataFrame):
-            X_checked = X
-        return X_checked, y, binarize_y
 
     def _categorical_mask(self, X):
         n = X.shape[1]
@@ -144,21 +127,12 @@ class WithinClassMixup(BaseOverSampler):
         return mask
 
     def _fit_resample(self, X, y):
-        classes, counts = np.unique(y, return_counts=True)
-        if self.n_synthetic is not None:
-            if not (isinstance(self.sampling_strategy, str) and self.sampling_strategy == "auto"):
-                raise ValueError(
-                    "Set either n_synthetic (augmentation keeping class proportions) or "
-                    "sampling_strategy (balancing), not both."
-                )
-            self.sampling_strategy_ = _proportional_counts(classes, counts, self.n_synthetic)
+        request = self._synthetic_counts(y)
         rng = check_random_state(self.random_state)
         categorical = self._categorical_mask(X)
         frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(X)
         first, second, weights = [], [], []
-        for c, n_new in self.sampling_strategy_.items():
-            if n_new <= 0:
-                continue
+        for c, n_new in request.items():
             members = np.flatnonzero(y == c)
             first.append(rng.choice(members, n_new))
             second.append(rng.choice(members, n_new))
@@ -178,20 +152,7 @@ class WithinClassMixup(BaseOverSampler):
             # A missing parent cell leaves the dominant parent's cell (maybe NaN).
             mixed = np.where(np.isnan(mixed), values[dominant], mixed)
             new[col] = _as_dtype(mixed, frame[col].dtype)
-        y_new = y[a]
-        if isinstance(X, pd.DataFrame):
-            X_res = pd.concat([X, new], ignore_index=True)
-        else:
-            X_res = np.concatenate([X, new.to_numpy(dtype=X.dtype)])
-        self.synthetic_mask_ = np.r_[np.zeros(len(y), dtype=bool), np.ones(len(y_new), dtype=bool)]
-        return X_res, np.concatenate([y, y_new])
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        tags.input_tags.string = True
-        tags.input_tags.sparse = False
-        return tags
+        return self._append(X, y, new if isinstance(X, pd.DataFrame) else new.to_numpy(), y[a])
 
 
 def _as_dtype(values, dtype):
