@@ -64,3 +64,23 @@ def test_small_memory_blocks_give_the_same_result():
     b = FastDirectLiNGAM(max_block_cells=300 * 7).fit(X)  # one row of pairs at a time
     assert a.causal_order_ == b.causal_order_
     np.testing.assert_array_equal(a.adjacency_matrix_, b.adjacency_matrix_)
+
+
+@settings(max_examples=15, deadline=None)
+@given(n=st.integers(100, 1500), p=st.integers(3, 25), seed=st.integers(0, 10_000),
+       noise=st.sampled_from(["uniform", "laplace", "exponential"]))
+def test_float32_search_chooses_as_float64_does(n, p, seed, noise):
+    # The search scores in float32 and rescores close calls in float64; forcing
+    # float64 throughout must give the same order.
+    from skcausalmix.scm import _direct_lingam
+
+    X = random_lingam(n, p, seed, noise)
+    mixed = FastDirectLiNGAM().fit(X)
+    saved = _direct_lingam._FLOAT32_MAX_ROWS
+    _direct_lingam._FLOAT32_MAX_ROWS = 0
+    try:
+        exact = FastDirectLiNGAM().fit(X)
+    finally:
+        _direct_lingam._FLOAT32_MAX_ROWS = saved
+    assert mixed.causal_order_ == exact.causal_order_
+    np.testing.assert_array_equal(mixed.adjacency_matrix_, exact.adjacency_matrix_)
