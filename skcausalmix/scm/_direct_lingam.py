@@ -27,6 +27,13 @@ class FastDirectLiNGAM:
 
     Parameters
     ----------
+    max_parents : int, "auto" or None, default="auto"
+        Wide tables: at most this many candidate parents per node in the
+        pruning step, the predecessors in the causal order most correlated
+        with the node. "auto" is ``n_samples // 3`` (no restriction whenever a
+        node has fewer predecessors, which is every node when
+        ``n_samples > 3 * n_features``: then the result is lingam's exactly);
+        None never restricts and needs ``n_samples > n_features + 1``.
     max_block_cells : int, default=2**17
         Upper bound on the ``n_samples x pairs`` elements evaluated at once
         (1 MB per float64 temporary). Blocks that stay in the CPU cache make
@@ -40,12 +47,21 @@ class FastDirectLiNGAM:
         ``B[i, j] != 0`` means column ``j`` causes column ``i``.
     """
 
-    def __init__(self, max_block_cells=2**17):
+    def __init__(self, max_parents="auto", max_block_cells=2**17):
+        self.max_parents = max_parents
         self.max_block_cells = max_block_cells
 
     def fit(self, X):
         X = check_array(X, dtype=np.float64)
-        n_features = X.shape[1]
+        n_samples, n_features = X.shape
+        max_parents = n_samples // 3 if self.max_parents == "auto" else self.max_parents
+        if max_parents is None and n_samples <= n_features + 1:
+            raise ValueError(
+                f"Pruning every node on all its predecessors needs more rows than features "
+                f"({n_samples} rows, {n_features} features); use max_parents='auto'."
+            )
+        if max_parents is not None and max_parents < 1:
+            raise ValueError(f"max_parents must be at least 1, got {max_parents}.")
         U = np.arange(n_features)
         order = []
         X_ = X.copy()
@@ -60,7 +76,7 @@ class FastDirectLiNGAM:
             order.append(int(m))
             U = others
         self.causal_order_ = order
-        self.adjacency_matrix_ = _prune(X, order)
+        self.adjacency_matrix_ = _prune(X, order, max_parents)
         return self
 
     def _most_exogenous(self, X):
@@ -153,7 +169,7 @@ def _entropy(u):
     return _H0 - _K1 * (mean_log_cosh - _GAMMA) ** 2 - _K2 * mean_u_gauss**2
 
 
-def _prune(X, order):
+def _prune(X, order, max_parents=None):
     """lingam's adaptive-lasso estimate of the weights along a causal order.
 
     Every regression here is solved from one Gram matrix of the data (n >> p
@@ -162,6 +178,10 @@ def _prune(X, order):
     path by ``lars_path_gram``, and the BIC's residual sums of squares from
     the path's coefficients. LassoLarsIC computes the same quantities from
     the rows (its lars path also runs on the Gram matrix when n > p).
+
+    With ``max_parents``, a node with more predecessors keeps as candidates
+    only the ``max_parents`` most correlated with it, so that every
+    regression has several rows per coefficient (wide tables).
     """
     from sklearn.linear_model import lars_path_gram
 
@@ -174,6 +194,9 @@ def _prune(X, order):
     eps = np.finfo(np.float64).eps
     for pos in range(1, len(order)):
         target, predictors = order[pos], np.array(order[:pos])
+        if max_parents is not None and len(predictors) > max_parents:
+            corr = np.abs(G[predictors, target])
+            predictors = predictors[np.sort(np.argsort(-corr, kind="stable")[:max_parents])]
         G_pp, g_pt, g_tt = G[np.ix_(predictors, predictors)], G[predictors, target], G[target, target]
         coef = _solve(G_pp, g_pt)
         noise = (g_tt - coef @ g_pt) / (n - len(predictors) - 1)

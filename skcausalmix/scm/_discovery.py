@@ -41,14 +41,17 @@ def discover(Z, method="direct", random_state=None):
     if n_features == 1:
         return np.zeros((1, 1))
     # lingam's pruning regresses each node on all earlier ones (LassoLarsIC),
-    # which is undefined without more rows than features.
-    if isinstance(method, str) and n_samples <= n_features + 1:
+    # which is undefined without more rows than features. Ours restricts the
+    # candidate parents of wide tables instead (FastDirectLiNGAM.max_parents).
+    if isinstance(method, str) and method != "direct" and n_samples <= n_features + 1:
         raise ValueError(
             f"Causal discovery with {method!r} needs more rows than features: got "
             f"{n_samples} rows (after removing constant columns) for {n_features} "
-            "features. Pass a known graph with `graph=`, reduce the number of "
-            "features, or give more rows."
+            "features. Use discovery='direct' (it restricts candidate parents on wide "
+            "tables), pass a known graph with `graph=`, or give more rows."
         )
+    if n_samples < 3:
+        raise ValueError(f"Causal discovery needs at least 3 rows, got {n_samples}.")
     model = _make_model(method, random_state)
     if n_samples > MAX_DISCOVERY_ROWS:
         rows = np.random.RandomState(random_state).choice(n_samples, MAX_DISCOVERY_ROWS, replace=False)

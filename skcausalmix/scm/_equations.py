@@ -17,7 +17,10 @@ def default_regressor():
 
 
 def default_classifier():
-    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    # tol=1e-3: probabilities to three decimals are plenty for sampling, and
+    # wide one-hot designs (coil2000: 62 categorical columns, 9822 rows) fit
+    # 7x faster than at the default 1e-4.
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000, tol=1e-3))
 
 
 class NodeEquation:

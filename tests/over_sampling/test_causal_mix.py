@@ -155,7 +155,8 @@ def test_works_in_pipeline_cv_and_grid_search():
     [
         ({}, np.random.rand(20, 3), np.zeros(20), ValueError, "more than 1 class"),
         ({}, np.random.rand(21, 3), np.r_[np.zeros(20), 1], ValueError, "at least 2 rows"),
-        ({}, np.random.rand(10, 30), np.arange(10) % 2, ValueError, "more rows than features"),
+        ({"discovery": "lingam-direct"}, np.random.rand(10, 30), np.arange(10) % 2, ValueError,
+         "more rows than features"),
         ({}, np.random.rand(20, 3), np.arange(19) % 2, ValueError, "inconsistent"),
         ({"discovery": "magic"}, np.random.rand(20, 3), np.arange(20) % 2, ValueError, "discovery"),
         ({"n_synthetic": -1}, np.random.rand(20, 3), np.arange(20) % 2, ValueError, "n_synthetic"),
@@ -216,3 +217,15 @@ def test_real_datasets_end_to_end(name):
     proba = clf.predict_proba(Xr)[:, 1]
     auc = roc_auc_score(y == clf.classes_[1], proba)
     assert auc > 0.7, auc
+
+
+def test_wide_tables_restrict_candidate_parents():
+    # sonar: 60 features; 48 training rows, as in data-scarce fine-tuning.
+    X, y = load_shared("sonar", 48)
+    aug = CausalMixAugmenter(n_synthetic=1.0, random_state=0)
+    X_res, y_res = aug.fit_resample(X, y)
+    pd.testing.assert_frame_equal(X_res.iloc[:48], X)
+    assert aug.synthetic_mask_.sum() == 48 and np.isfinite(X_res.to_numpy(float)).all()
+    # No node has more candidate parents than a third of the rows.
+    n_parents = (aug.scm_.adjacency_.to_numpy() != 0).sum(axis=1)
+    assert n_parents.max() <= 48 // 3

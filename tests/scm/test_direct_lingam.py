@@ -84,3 +84,18 @@ def test_float32_search_chooses_as_float64_does(n, p, seed, noise):
         _direct_lingam._FLOAT32_MAX_ROWS = saved
     assert mixed.causal_order_ == exact.causal_order_
     np.testing.assert_array_equal(mixed.adjacency_matrix_, exact.adjacency_matrix_)
+
+
+def test_max_parents_bounds_each_node_and_is_exact_on_tall_data():
+    X = random_lingam(300, 12, 1, "uniform")
+    # n > 3p: "auto" restricts nothing, so the result is lingam's exactly.
+    auto = FastDirectLiNGAM().fit(X)
+    unrestricted = FastDirectLiNGAM(max_parents=None).fit(X)
+    np.testing.assert_array_equal(auto.adjacency_matrix_, unrestricted.adjacency_matrix_)
+    few = FastDirectLiNGAM(max_parents=2).fit(X)
+    assert few.causal_order_ == auto.causal_order_
+    assert ((few.adjacency_matrix_ != 0).sum(axis=1) <= 2).all()
+    wide = random_lingam(20, 30, 2, "laplace")
+    assert ((FastDirectLiNGAM().fit(wide).adjacency_matrix_ != 0).sum(axis=1) <= 20 // 3).all()
+    with pytest.raises(ValueError, match="more rows than features"):
+        FastDirectLiNGAM(max_parents=None).fit(wide)

@@ -146,7 +146,8 @@ def test_same_seed_same_samples():
     [
         (np.ones((1, 3)), {}, "1 sample"),
         (np.array([[1.0, np.inf], [2.0, 3.0], [3.0, 1.0]]), {}, "infinite"),
-        (np.random.RandomState(0).rand(5, 10), {}, "more rows than features"),
+        (np.random.RandomState(0).rand(5, 10), {"discovery": "lingam-direct"}, "more rows than features"),
+        (np.random.RandomState(0).rand(2, 3), {}, "at least 3 rows"),
         (np.random.RandomState(0).rand(50, 3), {"discovery": "nope"}, "discovery"),
         (np.random.RandomState(0).rand(50, 3), {"graph": [(0, 9)]}, "unknown column"),
         (np.random.RandomState(0).rand(50, 3), {"categorical_features": ["zz"]}, "unknown column"),
