@@ -46,7 +46,7 @@ def auc(y_true, proba, classes):
     return classification_scores(codes, proba, len(classes))["roc_auc"]
 
 
-def run_one(name, X, y, size, seed, model_path, n_estimators, max_test):
+def run_one(name, X, y, size, seed, model_path, n_estimators, max_test, baselines_too=True):
     from tabpfn import TabPFNClassifier
 
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, train_size=size, stratify=y, random_state=seed)
@@ -60,7 +60,7 @@ def run_one(name, X, y, size, seed, model_path, n_estimators, max_test):
     clf = TabPFNClassifier(model_path=str(model_path), n_estimators=n_estimators, device="cpu",
                            random_state=seed).fit(X_tr, y_tr)
     rows.append(("bundled (zero-shot)", auc(y_te, clf.predict_proba(X_te), classes), time.perf_counter() - t))
-    for method, pipe in baselines(X).items():
+    for method, pipe in (baselines(X).items() if baselines_too else ()):
         t = time.perf_counter()
         pipe.fit(X_tr, y_tr)
         rows.append((method, auc(y_te, pipe.predict_proba(X_te), classes), time.perf_counter() - t))
@@ -93,6 +93,10 @@ def main(argv=None):
     parser.add_argument("--n-estimators", type=int, default=4)
     parser.add_argument("--max-test", type=int, default=1000)
     parser.add_argument("--out", default=None, help="CSV of all runs")
+    parser.add_argument("--reuse-baselines", default=None, metavar="CSV",
+                        help="take the baselines' scores from an earlier --out CSV (same "
+                             "splits: they depend only on dataset, size and seed) and run "
+                             "only the checkpoint")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
     sys.path.insert(0, str(ROOT))
@@ -102,12 +106,20 @@ def main(argv=None):
     manifest = json.loads((DATASETS / "manifest.json").read_text())
     names = [d["name"] for d in manifest] if args.datasets == "all" else args.datasets.split(",")
     results = []
+    if args.reuse_baselines:
+        earlier = pd.read_csv(args.reuse_baselines)
+        earlier = earlier[earlier["method"] != "bundled (zero-shot)"]
+        earlier = earlier[earlier["dataset"].isin(names)
+                          & earlier["size"].isin(list(map(int, args.sizes.split(","))))
+                          & (earlier["seed"] < args.seeds)]
+        results.extend(earlier.to_dict("records"))
     for name in names:
         X, y = load(name)
         for size in map(int, args.sizes.split(",")):
             for seed in range(args.seeds):
                 try:
-                    results.extend(run_one(name, X, y, size, seed, model_path, args.n_estimators, args.max_test))
+                    results.extend(run_one(name, X, y, size, seed, model_path, args.n_estimators,
+                                           args.max_test, baselines_too=not args.reuse_baselines))
                 except ValueError as exc:  # e.g. a class with too few rows to stratify
                     print(f"skipped {name} size={size} seed={seed}: {exc}", file=sys.stderr)
         print(f"done {name}", file=sys.stderr, flush=True)
