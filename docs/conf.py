@@ -40,7 +40,7 @@ numpydoc_class_members_toctree = False
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "generated/*.examples"]
 html_theme = "alabaster"
-html_static_path = ["_static"]
+html_static_path = []
 html_theme_options = {"description": "Causal data augmentation for scikit-learn and TabPFN",
                       "fixed_sidebar": True}
 

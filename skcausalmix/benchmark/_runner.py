@@ -241,7 +241,7 @@ def run_benchmark(config, out_dir, *, scheduler=None, n_workers=2, retry_failed=
             client, cluster = Client(scheduler), None
         else:
             cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+                                   dashboard_address=":0")
             client = Client(cluster)
         bar = _bar(len(pending), progress)
         try:
