@@ -58,6 +58,9 @@ def normalized_scores(runs):
     over the fine-tuning methods, and the gain over zero-shot."""
     ft = runs[runs["track"] == "finetune"]
     per = ft.groupby(["dataset", "size", "method"])["test_roc_auc"].mean().unstack("method")
+    # Methods are compared on the same cells only: a cell where some method
+    # has no finished run is left out (the report says how many).
+    per = per.dropna(axis=0, how="any")
     lo, hi = per.min(axis=1), per.max(axis=1)
     span = (hi - lo).replace(0, np.nan)
     norm = per.sub(lo, axis=0).div(span, axis=0).fillna(0.5)
@@ -90,6 +93,8 @@ def summarize(records):
     ft = runs[runs["track"] == "finetune"]
     if not ft.empty:
         norm = normalized_scores(runs)
+        n_cells = ft[["dataset", "size"]].drop_duplicates().shape[0]
+        n_complete = norm[["dataset", "size"]].drop_duplicates().shape[0]
         parts += ["", "## Fine-tuning track (one loop; only the synthetic data differ)", "",
                   "Per dataset and size, the seed-mean test ROC-AUC of each method is min-max "
                   "normalised over the methods; *gain* is a method's normalised ROC-AUC minus "
@@ -97,7 +102,9 @@ def summarize(records):
                   "Correlation: per run, Pearson r between the validation score and the test "
                   "ROC-AUC over epochs; gap = 1 - r. Regret: best test ROC-AUC over epochs minus "
                   "the test ROC-AUC at the chosen epoch. Medians over datasets x sizes (scores) "
-                  "or over runs (curves)."]
+                  "or over runs (curves)."
+                  + (f" Scores use the {n_complete} of {n_cells} dataset x size cells where "
+                     "every method finished." if n_complete < n_cells else "")]
         for size in [None] + sorted(ft["size"].unique()):
             sel_n = norm if size is None else norm[norm["size"] == size]
             sel_r = ft if size is None else ft[ft["size"] == size]
@@ -105,9 +112,14 @@ def summarize(records):
             for method in sel_r["method"].unique():
                 n = sel_n[sel_n["method"] == method]
                 r = sel_r[sel_r["method"] == method]
+                if "auc_gain" in n:
+                    vs = f"{int((n['auc_gain'] > 0).sum())}/{int((n['auc_gain'] < 0).sum())}"
+                else:
+                    vs = "-"
                 rows.append([method, len(r), _fmt(n["roc_auc"].median()), _fmt(n["roc_auc"].mean()),
                              _fmt(n["norm_roc_auc"].median()),
                              _fmt(n["norm_gain"].median()) if "norm_gain" in n else "-",
+                             _fmt(n["norm_gain"].mean()) if "norm_gain" in n else "-", vs,
                              _fmt(n["auc_gain"].median(), 4) if "auc_gain" in n else "-",
                              _median(r, "val_test_corr"), _median(r, "corr_gap"),
                              _median(r, "regret", 4), _median(r, "best_epoch", 1),
@@ -116,7 +128,8 @@ def summarize(records):
             n_sets = sel_n[["dataset", "size"]].drop_duplicates().shape[0]
             parts += ["", f"### {title} ({n_sets} dataset x size cells)", "",
                       _table(["method", "runs", "median AUC", "mean AUC", "median norm. AUC",
-                              "median gain", "median AUC gain", "median val-test r",
+                              "median gain", "mean gain", "cells better/worse than zero-shot",
+                              "median AUC gain", "median val-test r",
                               "median gap", "median regret", "median best epoch", "median s"],
                              rows)]
     cl = runs[runs["track"] == "classic"]
