@@ -166,3 +166,19 @@ def test_command_line_help_and_errors(tmp_path):
     out = subprocess.run(cmd + ["--out", str(tmp_path), "--methods", "ctgan"],
                          capture_output=True, text=True)
     assert out.returncode == 2 and "Unknown methods" in out.stderr
+
+
+def test_methods_are_compared_on_complete_cells_only():
+    from skcausalmix.benchmark._report import normalized_scores
+
+    def rec(dataset, method, auc):
+        return {"run_id": f"{dataset}{method}", "status": "ok", "dataset": dataset, "size": 8,
+                "seed": 0, "track": "finetune", "method": method, "model": "TabPFN",
+                "test_roc_auc": auc, "best_epoch": 0, "valid_curve": [0.5], "test_curve": [auc]}
+
+    records = [rec("a", "zero-shot", 0.6), rec("a", "causalmix", 0.8),
+               rec("b", "zero-shot", 0.7)]  # causalmix failed on b
+    norm = normalized_scores(run_metrics(records))
+    assert set(norm["dataset"]) == {"a"}
+    assert norm.set_index("method").loc["causalmix", "norm_gain"] == pytest.approx(1.0)
+    assert "1 of 2 dataset x size cells" in summarize(records)
