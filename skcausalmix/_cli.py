@@ -117,7 +117,8 @@ def cmd_augment(args):
     categorical = _categorical(X, _names(args.categorical), args.input)
     n_synthetic = args.count if args.count is not None else args.ratio
     aug = CausalMixAugmenter(n_synthetic=n_synthetic, discovery=args.discovery,
-                             categorical_features=categorical, random_state=args.seed)
+                             categorical_features=categorical, random_state=args.seed,
+                             verbose=0 if args.quiet else 1)
     t0 = time.perf_counter()
     _log(args, f"fitting a causal model on {len(y)} rows x {X.shape[1]} features ...")
     X_res, y_res = aug.fit_resample(X, y)

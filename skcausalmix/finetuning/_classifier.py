@@ -14,6 +14,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._progress import progress_bar
 from ..over_sampling._causal_mix import MIN_CLASS_ROWS
 from ._loop import (
     SYNTHETIC_ROUTES,
@@ -353,7 +354,7 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         self.stop_reason_ = "epochs"
         self.n_skipped_steps_ = 0
         step = 0
-        bar = _progress(self.epochs, self.verbose)
+        bar = progress_bar(self.epochs, self.verbose, "fine-tuning", unit="epoch")
 
         def record(epoch, losses, n_steps):
             entry = {"epoch": epoch, "train_loss": float(np.mean(losses)) if losses else None,
@@ -616,14 +617,6 @@ def _make_augmenter(augmenter, ratio, seed):
     if "random_state" in params and params["random_state"] is None:
         aug.set_params(random_state=seed)
     return aug
-
-
-def _progress(total, verbose):
-    if not verbose:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc="fine-tuning", unit="epoch")
 
 
 def _take(X, idx):

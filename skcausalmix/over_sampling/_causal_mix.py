@@ -63,6 +63,9 @@ class CausalMixAugmenter(BaseAugmenter):
 
     {random_state}
 
+    verbose : int, default=0
+        1 shows a progress bar while the causal model is fitted.
+
     Attributes
     ----------
     sampling_strategy_ : dict
@@ -134,6 +137,7 @@ class CausalMixAugmenter(BaseAugmenter):
         categorical_features="auto",
         min_pool_size=20,
         random_state=None,
+        verbose=0,
     ):
         super().__init__(sampling_strategy=sampling_strategy)
         self.n_synthetic = n_synthetic
@@ -144,6 +148,7 @@ class CausalMixAugmenter(BaseAugmenter):
         self.categorical_features = categorical_features
         self.min_pool_size = min_pool_size
         self.random_state = random_state
+        self.verbose = verbose
 
     def _fit_resample(self, X, y):
         classes, counts = np.unique(y, return_counts=True)
@@ -164,6 +169,7 @@ class CausalMixAugmenter(BaseAugmenter):
             categorical_features=self.categorical_features,
             min_pool_size=self.min_pool_size,
             random_state=rng.randint(np.iinfo(np.int32).max),
+            verbose=self.verbose,
         ).fit(X, y)
         X_new, y_new = self.scm_.sample(y=request, random_state=rng)
         return self._append(X, y, X_new, y_new)

@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from scipy import sparse
 
 from ._discovery import DISCOVERY_METHODS, discover, graph_to_adjacency, topological_order
+from .._progress import progress_bar
 from ._equations import NodeEquation, default_classifier, default_regressor
 from ._table import CATEGORICAL, TableEncoder
 
@@ -57,6 +58,8 @@ class StructuralCausalModel(BaseEstimator):
         smaller classes draw noise from the residuals of all rows.
     random_state : int, RandomState instance or None, default=None
         Seeds discovery and the default randomness of :meth:`sample`.
+    verbose : int, default=0
+        1 shows a progress bar over discovery and the structural equations.
 
     Attributes
     ----------
@@ -109,6 +112,7 @@ class StructuralCausalModel(BaseEstimator):
         "categorical_features": [StrOptions({"auto"}), "array-like", None],
         "min_pool_size": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -121,6 +125,7 @@ class StructuralCausalModel(BaseEstimator):
         categorical_features="auto",
         min_pool_size=20,
         random_state=None,
+        verbose=0,
     ):
         self.discovery = discovery
         self.graph = graph
@@ -129,6 +134,7 @@ class StructuralCausalModel(BaseEstimator):
         self.categorical_features = categorical_features
         self.min_pool_size = min_pool_size
         self.random_state = random_state
+        self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None):
@@ -162,6 +168,7 @@ class StructuralCausalModel(BaseEstimator):
         n_classes = 1 if self.classes_ is None else len(self.classes_)
 
         constant = encoder.constant_
+        bar = progress_bar(n_features + 1, self.verbose, "causal discovery", unit="node")
         if self.graph is not None:
             B = graph_to_adjacency(self.graph, names)
         else:
@@ -176,6 +183,9 @@ class StructuralCausalModel(BaseEstimator):
                 Zc, self.discovery, random_state=rng.randint(np.iinfo(np.int32).max)
             )
         order = topological_order(B, names)
+        if bar is not None:
+            bar.update(1)
+            bar.set_description("structural equations")
 
         levels = [encoder.n_levels(j) if encoder.categorical_[j] else 0 for j in range(n_features)]
         self.equations_ = {}
@@ -188,6 +198,10 @@ class StructuralCausalModel(BaseEstimator):
             estimator = self._classifier() if kind == CATEGORICAL else self._regressor()
             eq.fit(Z, labels, n_classes, estimator, encoder.columns_[j].fill, self.min_pool_size)
             self.equations_[names[j]] = eq
+            if bar is not None:
+                bar.update(1)
+        if bar is not None:
+            bar.close()
         self._order = order
         self.adjacency_ = pd.DataFrame(B, index=names, columns=names)
         self.causal_order_ = [names[j] for j in order]
