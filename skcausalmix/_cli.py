@@ -381,8 +381,23 @@ def _positive(kind):
     return parse
 
 
+def _route_warnings(args):
+    """Our warnings as one line on stderr (none with --quiet); other libraries' are dropped."""
+    import warnings
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if not getattr(args, "quiet", False):
+            text = str(message).splitlines()[0] if str(message) else category.__name__
+            print(f"skcausalmix {args.command}: warning: {text}", file=sys.stderr)
+
+    warnings.showwarning = show
+    warnings.filterwarnings("ignore")
+    warnings.filterwarnings("default", module=r"skcausalmix(\.|$)")
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    _route_warnings(args)
     try:
         return args.func(args)
     except CLIError as exc:
