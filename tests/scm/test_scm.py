@@ -201,3 +201,12 @@ def test_sklearn_check_estimator():
         if r["status"] == "failed"
     ]
     assert not failed, [(r["check_name"], str(r["exception"])[:200]) for r in failed]
+
+
+def test_verbose_shows_progress_on_stderr(capsys):
+    X = np.random.RandomState(0).normal(size=(60, 3))
+    StructuralCausalModel(verbose=1).fit(X)
+    err = capsys.readouterr().err
+    assert "structural equations" in err and "4/4" in err  # discovery + 3 equations
+    StructuralCausalModel().fit(X)
+    assert capsys.readouterr().err == ""
