@@ -149,7 +149,8 @@ def cmd_graph(args):
     X, y = _split_target(frame, args.target, args.input)
     aug = CausalMixAugmenter(n_synthetic=0, discovery=args.discovery, random_state=args.seed,
                              categorical_features=_categorical(X, _names(args.categorical),
-                                                               args.input))
+                                                               args.input),
+                             verbose=0 if args.quiet else 1)
     aug.fit_resample(X, y)
     table = edge_table(aug)
     print(f"causal order: {' -> '.join(map(str, aug.scm_.causal_order_))}")
