@@ -14,6 +14,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._messages import label_repr as _label
 from .._progress import progress_bar
 from ..over_sampling._causal_mix import MIN_CLASS_ROWS
 from ._loop import (
@@ -271,7 +272,7 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         n_classes = len(self.classes_)
         if n_classes < 2:
             raise ValueError(
-                f"y has a single class ({self.classes_[0]!r}); a classifier needs at least 2."
+                f"y has a single class ({_label(self.classes_[0])}); a classifier needs at least 2."
             )
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
@@ -449,7 +450,7 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         if n_split_classes < 2:
             raise ValueError(
                 "A stratified validation split needs at least two classes with 2 or more "
-                f"rows; classes with a single row: {list(self.classes_[counts < 2])[:5]}. "
+                f"rows; classes with a single row: {[_label(c) for c in self.classes_[counts < 2]][:5]}. "
                 "Pass X_val, y_val instead."
             )
         n_val = max(n_val, n_split_classes)

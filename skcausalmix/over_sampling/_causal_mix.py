@@ -6,6 +6,7 @@ from imblearn.utils import Substitution
 from imblearn.utils._docstring import _random_state_docstring
 from sklearn.utils import check_random_state
 
+from .._messages import label_repr as _label
 from ..scm import StructuralCausalModel
 from ._base import BaseAugmenter
 
@@ -155,7 +156,7 @@ class CausalMixAugmenter(BaseAugmenter):
         small = counts < MIN_CLASS_ROWS
         if small.any():
             raise ValueError(
-                f"Class {classes[small][0]!r} has {counts[small][0]} row(s); "
+                f"Class {_label(classes[small][0])} has {counts[small][0]} row(s); "
                 f"CausalMixAugmenter needs at least {MIN_CLASS_ROWS} rows of every class "
                 "to fit class-conditional equations."
             )
