@@ -120,7 +120,8 @@ class ProportionalOverSampler(BaseAugmenter):
     adds ``n_synthetic`` rows per real row with the class proportions kept,
     as :class:`~skcausalmix.over_sampling.CausalMixAugmenter` does. Samplers
     that need numbers (the SMOTE family) see text columns as codes (SMOTENC
-    when there are any) and missing cells imputed; their synthetic rows are
+    when there are any, SMOTEN when every column is text) and missing cells
+    imputed; their synthetic rows are
     decoded back, so real rows come back unchanged and synthetic ones have
     the table's columns and dtypes.
     """
@@ -148,10 +149,13 @@ class ProportionalOverSampler(BaseAugmenter):
             codes, decode = _encode(frame)
             categorical = [j for j, c in enumerate(frame.columns) if c in decode]
             if categorical and type(sampler).__name__ == "SMOTE":
-                from imblearn.over_sampling import SMOTENC
+                from imblearn.over_sampling import SMOTEN, SMOTENC
 
-                sampler = SMOTENC(categorical_features=categorical,
-                                  random_state=sampler.random_state)
+                # SMOTENC needs a numeric column; SMOTEN is SMOTE for nominal-only tables.
+                sampler = (SMOTEN(random_state=sampler.random_state)
+                           if len(categorical) == frame.shape[1] else
+                           SMOTENC(categorical_features=categorical,
+                                   random_state=sampler.random_state))
             if hasattr(sampler, "k_neighbors"):
                 sampler.set_params(k_neighbors=max(1, min(5, counts.min() - 1)))
             sampler.set_params(sampling_strategy=target)

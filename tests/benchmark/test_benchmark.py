@@ -159,6 +159,17 @@ def test_proportional_smote_on_a_raw_table():
             assert set(X_res[col].iloc[120:].dropna()) <= set(X[col].dropna())
 
 
+def test_proportional_smote_on_an_all_categorical_table():
+    from imblearn.over_sampling import SMOTE
+
+    X, y = load_shared("vote", 80)
+    X_res, y_res = ProportionalOverSampler(SMOTE(random_state=0), n_synthetic=0.5).fit_resample(X, y)
+    pd.testing.assert_frame_equal(X_res.iloc[:80], X)
+    assert len(y_res) == 120 and list(X_res.dtypes) == list(X.dtypes)
+    for col in X.columns:
+        assert set(X_res[col].iloc[80:].dropna()) <= set(X[col].dropna())
+
+
 def test_command_line_help_and_errors(tmp_path):
     cmd = [sys.executable, "-m", "skcausalmix.benchmark"]
     out = subprocess.run(cmd + ["--help"], capture_output=True, text=True)
