@@ -13,7 +13,6 @@ checkpoint beats each baseline.
 """
 
 import argparse
-import json
 import sys
 import time
 import warnings
@@ -25,12 +24,6 @@ from sklearn.model_selection import train_test_split
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT.parent / "shared" / "datasets"
-
-
-def load(name):
-    df = pd.read_csv(DATASETS / f"{name}.csv.gz", dtype={"target": str})
-    y = df.pop("target").to_numpy()
-    return df, y
 
 
 def baselines(X):
@@ -103,8 +96,10 @@ def main(argv=None):
     from skcausalmix.finetuning import resolve_model_path
 
     model_path = resolve_model_path(args.model)
-    manifest = json.loads((DATASETS / "manifest.json").read_text())
-    names = [d["name"] for d in manifest] if args.datasets == "all" else args.datasets.split(",")
+    from skcausalmix.benchmark import list_datasets, load_dataset
+
+    refs = list_datasets(DATASETS, None if args.datasets == "all" else args.datasets.split(","))
+    names = [ref.name for ref in refs]
     results = []
     if args.reuse_baselines:
         earlier = pd.read_csv(args.reuse_baselines)
@@ -113,8 +108,9 @@ def main(argv=None):
                           & earlier["size"].isin(list(map(int, args.sizes.split(","))))
                           & (earlier["seed"] < args.seeds)]
         results.extend(earlier.to_dict("records"))
-    for name in names:
-        X, y = load(name)
+    for ref in refs:
+        name = ref.name
+        X, y = load_dataset(ref)
         for size in map(int, args.sizes.split(",")):
             for seed in range(args.seeds):
                 try:

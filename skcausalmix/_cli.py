@@ -87,15 +87,14 @@ def _names(text):
 def _categorical(X, names, path):
     """``categorical_features`` for the augmenter: "auto", or the automatically
     detected text/bool/category columns plus the ones given with --categorical."""
-    import pandas as pd
+    from .scm._table import _categorical_mask
 
     if not names:
         return "auto"
     unknown = [c for c in names if c not in X.columns]
     if unknown:
         raise CLIError(f"{path}: --categorical names unknown columns {unknown}")
-    detected = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])
-                or pd.api.types.is_bool_dtype(X[c])]
+    detected = list(X.columns[_categorical_mask(X, "auto")])
     return detected + [c for c in names if c not in detected]
 
 
@@ -211,7 +210,6 @@ def cmd_finetune(args):
 def cmd_predict(args):
     import joblib
     import numpy as np
-    import pandas as pd
 
     out = _check_output(args.output, args.force, TABLE_SUFFIXES)
     model_file = Path(args.model)

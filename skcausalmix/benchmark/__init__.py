@@ -35,6 +35,7 @@ __all__ = [
     "read_results",
     "run_benchmark",
     "run_metrics",
+    "run_one",
     "split_scarce",
     "summarize",
     "write_report",

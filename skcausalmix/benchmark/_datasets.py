@@ -128,18 +128,15 @@ def split_scarce(X, y, *, n_train, val_fraction, max_test, seed):
     """
     from sklearn.model_selection import train_test_split
 
+    from ..finetuning._loop import validation_split
+
     y = np.asarray(y)
     if n_train >= len(y):
         raise ValueError(f"n_train={n_train} leaves no test rows ({len(y)} rows).")
     X_fit, X_te, y_fit, y_te = train_test_split(X, y, train_size=n_train, stratify=y,
                                                 random_state=seed)
-    # Classes drawn once stay in training: validation is stratified over the rest.
-    labels, counts = np.unique(y_fit, return_counts=True)
-    splittable = np.flatnonzero(np.isin(y_fit, labels[counts >= 2]))
-    n_val = max(int(round(val_fraction * len(y_fit))), int((counts >= 2).sum()))
-    _, idx_va = train_test_split(splittable, test_size=n_val, stratify=y_fit[splittable],
-                                 random_state=seed)
-    idx_tr = np.setdiff1d(np.arange(len(y_fit)), idx_va)
+    # The classifier's own validation split: single-row classes stay in training.
+    idx_tr, idx_va = validation_split(y_fit, round(val_fraction * len(y_fit)), seed)
     X_tr, X_va, y_tr, y_va = X_fit.iloc[idx_tr], X_fit.iloc[idx_va], y_fit[idx_tr], y_fit[idx_va]
     if len(y_te) > max_test:
         X_te, _, y_te, _ = train_test_split(X_te, y_te, train_size=max_test, stratify=y_te,

@@ -137,63 +137,32 @@ class ProportionalOverSampler(BaseAugmenter):
         self.n_synthetic = n_synthetic
 
     def _fit_resample(self, X, y):
-        from ..over_sampling._mixup import _as_dtype
+        from ..scm._table import TableEncoder
 
         classes, counts = np.unique(y, return_counts=True)
         extra = self._synthetic_counts(y)
         target = {c: int(n + extra.get(c, 0)) for c, n in zip(classes, counts)}
         sampler = clone(self.sampler)
-        frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(X)
-        numeric_only = "SMOTE" in type(sampler).__name__
-        if numeric_only:
-            codes, decode = _encode(frame)
-            categorical = [j for j, c in enumerate(frame.columns) if c in decode]
-            if categorical and type(sampler).__name__ == "SMOTE":
-                from imblearn.over_sampling import SMOTEN, SMOTENC
-
-                # SMOTENC needs a numeric column; SMOTEN is SMOTE for nominal-only tables.
-                sampler = (SMOTEN(random_state=sampler.random_state)
-                           if len(categorical) == frame.shape[1] else
-                           SMOTENC(categorical_features=categorical,
-                                   random_state=sampler.random_state))
-            if hasattr(sampler, "k_neighbors"):
-                sampler.set_params(k_neighbors=max(1, min(5, counts.min() - 1)))
+        if "SMOTE" not in type(sampler).__name__:  # e.g. RandomOverSampler takes any table
             sampler.set_params(sampling_strategy=target)
-            X_res, y_res = sampler.fit_resample(codes, y)
-            new = pd.DataFrame(np.asarray(X_res)[len(y):], columns=frame.columns)
-            for col in frame.columns:
-                if col in decode:
-                    levels = decode[col]
-                    new[col] = pd.Series(levels[np.clip(np.round(new[col].to_numpy(float)).astype(int),
-                                                        0, len(levels) - 1)]).astype(frame[col].dtype)
-                else:
-                    new[col] = _as_dtype(new[col].to_numpy(float), frame[col].dtype)
-        else:
-            sampler.set_params(sampling_strategy=target)
-            X_res, y_res = sampler.fit_resample(frame, y)
-            new = pd.DataFrame(X_res).iloc[len(y):].reset_index(drop=True)
-            new.columns = frame.columns
-        new = new.astype(frame.dtypes.to_dict())
-        return self._append(X, y, new if isinstance(X, pd.DataFrame) else new.to_numpy(),
-                            np.asarray(y_res)[len(y):])
+            X_res, y_res = sampler.fit_resample(X, y)
+            X_new = X_res.iloc[len(y):] if isinstance(X_res, pd.DataFrame) else X_res[len(y):]
+            return self._append(X, y, X_new, np.asarray(y_res)[len(y):])
+        # The SCM's table encoding: text as codes, missing cells imputed, and
+        # synthetic rows decoded back to the table's columns and dtypes.
+        encoder = TableEncoder()
+        Z, _ = encoder.fit_transform(X)
+        categorical = list(np.flatnonzero(encoder.categorical_))
+        if categorical and type(sampler).__name__ == "SMOTE":
+            from imblearn.over_sampling import SMOTEN, SMOTENC
 
-
-def _encode(frame):
-    """Numbers for numeric-only samplers: text as codes, missing cells imputed."""
-    out = pd.DataFrame(index=frame.index)
-    decode = {}
-    for col in frame.columns:
-        s = frame[col]
-        if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-            values = s.to_numpy(dtype=float, na_value=np.nan)
-            fill = np.nanmedian(values) if np.isfinite(values).any() else 0.0
-            out[col] = np.where(np.isnan(values), fill, values)
-        else:
-            codes, levels = pd.factorize(s)
-            if (codes < 0).any():  # missing: the most frequent level
-                codes = np.where(codes < 0, np.bincount(codes[codes >= 0]).argmax()
-                                 if (codes >= 0).any() else 0, codes)
-                levels = levels if len(levels) else pd.Index([np.nan])
-            out[col] = codes.astype(float)
-            decode[col] = np.asarray(levels, dtype=object)
-    return out.to_numpy(), decode
+            # SMOTENC needs a numeric column; SMOTEN is SMOTE for nominal-only tables.
+            sampler = (SMOTEN(random_state=sampler.random_state)
+                       if len(categorical) == Z.shape[1] else
+                       SMOTENC(categorical_features=categorical, random_state=sampler.random_state))
+        if hasattr(sampler, "k_neighbors"):
+            sampler.set_params(k_neighbors=max(1, min(5, counts.min() - 1)))
+        sampler.set_params(sampling_strategy=target)
+        Z_res, y_res = sampler.fit_resample(Z, y)
+        X_new = encoder.to_table(np.asarray(Z_res)[len(y):])
+        return self._append(X, y, X_new, np.asarray(y_res)[len(y):])

@@ -220,8 +220,9 @@ def plot_report(records):
         ax.set_xlabel("normalised ROC-AUC gain over zero-shot (one dot per dataset x size)")
         ax.set_title("Per-dataset gains (bar: median)")
         figures["gains"] = fig
-    ft = runs[(runs["track"] == "finetune") & runs.get("val_test_corr", pd.Series(dtype=float)).notna()] \
-        if "val_test_corr" in runs else runs.iloc[:0]
+    ft = runs.iloc[:0]
+    if "val_test_corr" in runs:  # only runs with at least one fine-tuning epoch have it
+        ft = runs[(runs["track"] == "finetune") & runs["val_test_corr"].notna()]
     if not ft.empty:
         methods = sorted(ft["method"].unique())
         fig, ax = plt.subplots(figsize=(7, 0.5 + 0.45 * len(methods)))

@@ -8,7 +8,6 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
@@ -24,6 +23,7 @@ from ._loop import (
     lr_factor,
     plan_episodes,
     primary_score,
+    validation_split,
 )
 
 
@@ -460,10 +460,7 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
                 f"({len(codes)} rows, {len(counts)} classes); use a smaller validation_size, "
                 "more data, or pass X_val, y_val."
             )
-        _, idx_va = train_test_split(
-            splittable, test_size=n_val, stratify=codes[splittable], random_state=seed
-        )
-        idx_tr = np.setdiff1d(np.arange(len(codes)), idx_va)
+        idx_tr, idx_va = validation_split(codes, n_val, seed)
         return (_take(X, idx_tr), codes[idx_tr], _take(X, idx_va), codes[idx_va], X, codes)
 
     def _check_eval_set(self, eval_set):

@@ -44,6 +44,22 @@ def plan_episodes(y_real, y_synth, rng, *, context_size, query_size, synthetic_i
     return episodes
 
 
+def validation_split(y, n_val, seed):
+    """Stratified real validation rows: ``(train_idx, val_idx)``.
+
+    Classes with a single row cannot be split and stay in training; every
+    class with two rows or more gets at least one validation row.
+    """
+    from sklearn.model_selection import train_test_split
+
+    labels, counts = np.unique(y, return_counts=True)
+    splittable = np.flatnonzero(np.isin(y, labels[counts >= 2]))
+    n_val = max(int(n_val), int((counts >= 2).sum()))
+    _, idx_va = train_test_split(splittable, test_size=n_val, stratify=y[splittable],
+                                 random_state=seed)
+    return np.setdiff1d(np.arange(len(y)), idx_va), idx_va
+
+
 def _stratified_split(idx, y, query_share, rng):
     ctx, query = [], []
     labels = y[idx]

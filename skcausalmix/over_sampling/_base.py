@@ -11,6 +11,21 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
 
 
+# The fitted attributes every augmenter documents (imblearn's Substitution).
+AUGMENTER_ATTRIBUTES_DOCSTRING = """sampling_strategy_ : dict
+        Number of synthetic rows generated per class.
+
+    synthetic_mask_ : ndarray of shape (n_samples_resampled,)
+        True for the synthetic rows of the last ``fit_resample`` output.
+
+    n_features_in_ : int
+        Number of features in the input dataset.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during `fit`. Defined only when `X` has feature
+        names that are all strings."""
+
+
 class BaseAugmenter(BaseOverSampler):
     """Base class of samplers that balance (``sampling_strategy``) or augment.
 

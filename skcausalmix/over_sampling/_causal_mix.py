@@ -8,7 +8,7 @@ from sklearn.utils import check_random_state
 
 from .._messages import label_repr as _label
 from ..scm import StructuralCausalModel
-from ._base import BaseAugmenter
+from ._base import AUGMENTER_ATTRIBUTES_DOCSTRING, BaseAugmenter
 
 MIN_CLASS_ROWS = 2
 
@@ -16,6 +16,7 @@ MIN_CLASS_ROWS = 2
 @Substitution(
     sampling_strategy=BaseOverSampler._sampling_strategy_docstring,
     random_state=_random_state_docstring,
+    augmenter_attributes=AUGMENTER_ATTRIBUTES_DOCSTRING,
 )
 class CausalMixAugmenter(BaseAugmenter):
     """Add synthetic rows sampled from a structural causal model of the data.
@@ -69,21 +70,10 @@ class CausalMixAugmenter(BaseAugmenter):
 
     Attributes
     ----------
-    sampling_strategy_ : dict
-        Number of synthetic rows generated per class.
-
     scm_ : StructuralCausalModel
         The fitted structural causal model.
 
-    synthetic_mask_ : ndarray of shape (n_samples_resampled,)
-        True for the synthetic rows of the last ``fit_resample`` output.
-
-    n_features_in_ : int
-        Number of features in the input dataset.
-
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during `fit`. Defined only when `X` has feature
-        names that are all strings.
+    {augmenter_attributes}
 
     See Also
     --------

@@ -3,19 +3,20 @@
 from numbers import Real
 
 import numpy as np
-import pandas as pd
 from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import Substitution
 from imblearn.utils._docstring import _random_state_docstring
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import BaseAugmenter
+from ..scm._table import TableEncoder
+from ._base import AUGMENTER_ATTRIBUTES_DOCSTRING, BaseAugmenter
 
 
 @Substitution(
     sampling_strategy=BaseOverSampler._sampling_strategy_docstring,
     random_state=_random_state_docstring,
+    augmenter_attributes=AUGMENTER_ATTRIBUTES_DOCSTRING,
 )
 class WithinClassMixup(BaseAugmenter):
     """Add convex combinations of random pairs of rows of the same class.
@@ -46,26 +47,16 @@ class WithinClassMixup(BaseAugmenter):
         synthetic rows close to one of their parents.
 
     categorical_features : "auto" or array-like, default="auto"
-        Columns never interpolated: "auto" takes DataFrame columns that are
-        not numeric (or bool); otherwise column indices, names or a boolean
-        mask.
+        Columns never interpolated, as in
+        :class:`~skcausalmix.scm.StructuralCausalModel`: "auto" takes text,
+        bool and category columns; otherwise column indices, names or a
+        boolean mask.
 
     {random_state}
 
     Attributes
     ----------
-    sampling_strategy_ : dict
-        Number of synthetic rows generated per class.
-
-    synthetic_mask_ : ndarray of shape (n_samples_resampled,)
-        True for the synthetic rows of the last ``fit_resample`` output.
-
-    n_features_in_ : int
-        Number of features in the input dataset.
-
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during `fit`. Defined only when `X` has feature
-        names that are all strings.
+    {augmenter_attributes}
 
     See Also
     --------
@@ -101,36 +92,13 @@ class WithinClassMixup(BaseAugmenter):
         self.categorical_features = categorical_features
         self.random_state = random_state
 
-    def _categorical_mask(self, X):
-        n = X.shape[1]
-        if isinstance(self.categorical_features, str):
-            if isinstance(X, pd.DataFrame):
-                return np.array([not pd.api.types.is_numeric_dtype(X[c])
-                                 or pd.api.types.is_bool_dtype(X[c]) for c in X.columns])
-            return np.full(n, X.dtype.kind not in "iuf")
-        cats = np.asarray(self.categorical_features)
-        mask = np.zeros(n, dtype=bool)
-        if cats.dtype == bool:
-            if len(cats) != n:
-                raise ValueError(f"categorical_features has {len(cats)} flags for {n} columns.")
-            return cats
-        if cats.dtype.kind in "iu":
-            if len(cats) and (cats.min() < -n or cats.max() >= n):
-                raise ValueError(f"categorical_features has indices outside [0, {n}).")
-            mask[cats] = True
-            return mask
-        names = list(getattr(X, "columns", []))
-        missing = [c for c in cats if c not in names]
-        if missing:
-            raise ValueError(f"categorical_features names unknown columns: {missing[:5]}.")
-        mask[[names.index(c) for c in cats]] = True
-        return mask
-
     def _fit_resample(self, X, y):
         request = self._synthetic_counts(y)
         rng = check_random_state(self.random_state)
-        categorical = self._categorical_mask(X)
-        frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(X)
+        # The SCM's table encoding: categorical codes, imputed cells and their
+        # positions, and the way back to the input's columns and dtypes.
+        encoder = TableEncoder(self.categorical_features)
+        Z, missing = encoder.fit_transform(X)
         first, second, weights = [], [], []
         for c, n_new in request.items():
             members = np.flatnonzero(y == c)
@@ -142,26 +110,11 @@ class WithinClassMixup(BaseAugmenter):
         else:
             a = b = np.zeros(0, dtype=int)
             lam = np.zeros(0)
-        dominant = np.where(lam >= 0.5, a, b)
-        new = frame.iloc[dominant].reset_index(drop=True).copy()
-        for j, col in enumerate(frame.columns):
-            if categorical[j]:
-                continue
-            values = frame[col].to_numpy(dtype=float, na_value=np.nan)
-            mixed = lam * values[a] + (1 - lam) * values[b]
-            # A missing parent cell leaves the dominant parent's cell (maybe NaN).
-            mixed = np.where(np.isnan(mixed), values[dominant], mixed)
-            new[col] = _as_dtype(mixed, frame[col].dtype)
-        return self._append(X, y, new if isinstance(X, pd.DataFrame) else new.to_numpy(), y[a])
-
-
-def _as_dtype(values, dtype):
-    """Mixed values back in the column's dtype (integers rounded)."""
-    if pd.api.types.is_integer_dtype(dtype):
-        values = np.round(values)
-        if isinstance(dtype, np.dtype):
-            return values.astype(dtype)
-        return pd.array(values, dtype="Float64").astype(dtype)
-    if isinstance(dtype, np.dtype):
-        return values.astype(dtype)
-    return pd.array(values, dtype="Float64").astype(dtype)
+        dominant, other = np.where(lam >= 0.5, a, b), np.where(lam >= 0.5, b, a)
+        Z_new = lam[:, None] * Z[a] + (1 - lam[:, None]) * Z[b]
+        # Categories are never interpolated, and a missing parent cell is not
+        # mixed with an imputed value: both take the dominant parent's cell.
+        keep = encoder.categorical_[None, :] | missing[other]
+        Z_new = np.where(keep, Z[dominant], Z_new)
+        X_new = encoder.to_table(Z_new, missing[dominant])
+        return self._append(X, y, X_new, y[a])

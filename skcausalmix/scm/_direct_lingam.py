@@ -88,20 +88,24 @@ class FastDirectLiNGAM:
         ZT = np.ascontiguousarray(Z.T)
         H = _entropy(ZT)
         if n > _FLOAT32_MAX_ROWS:
-            return int(np.argmax(_scores(H, self._residual_entropies(ZT, C, np.float64))))
+            return int(np.argmax(-_penalty(H, self._residual_entropies(ZT, C, np.float64)).sum(axis=1)))
         # Scores in float32 (several times faster), then the candidates that
         # float32 rounding could have misranked are scored again in float64:
         # the choice is the one float64 makes.
         Hr = self._residual_entropies(ZT, C, np.float32)
-        scores = _scores(H, Hr)
+        penalty = _penalty(H, Hr)
+        scores = -penalty.sum(axis=1)
         best = int(np.argmax(scores))
-        bound = _FLOAT32_ENTROPY_ERROR * (4 * _deficit(H, Hr) + 4 * k * _FLOAT32_ENTROPY_ERROR)
+        # A score moves by at most 2|d| e + e^2 per pair when each d moves by e.
+        deficit = np.sqrt(np.where(np.isfinite(penalty), penalty, 0.0)).sum(axis=1)
+        err = 2 * _FLOAT32_ENTROPY_ERROR  # d_ij holds two float32 entropies
+        bound = 2 * err * deficit + k * err**2
         close = np.flatnonzero((scores >= scores[best] - bound - bound[best]) | ~np.isfinite(scores))
         if len(close) <= 1 and np.isfinite(scores[best]):
             return best
         Hr[close] = self._residual_entropies(ZT, C, np.float64, rows=close)
         Hr[:, close] = self._residual_entropies(ZT, C, np.float64, rows=close, transpose=True).T
-        exact = _scores(H, Hr)
+        exact = -_penalty(H, Hr).sum(axis=1)
         return int(close[np.argmax(exact[close])])
 
     def _residual_entropies(self, ZT, C, dtype, rows=None, transpose=False):
@@ -131,25 +135,15 @@ class FastDirectLiNGAM:
         return out
 
 
-def _scores(H, Hr):
-    """DirectLiNGAM's pairwise measure per candidate (higher: more exogenous)."""
+def _penalty(H, Hr):
+    """DirectLiNGAM's pairwise penalties: min(0, diff_ij)^2, inf where degenerate."""
     with np.errstate(over="ignore", invalid="ignore"):
         diff = (H[None, :] + Hr) - (H[:, None] + Hr.T)
         penalty = np.minimum(0.0, diff) ** 2
     np.fill_diagonal(penalty, 0.0)  # i == j does not count
     # Degenerate (collinear) pairs give NaN or inf: such a candidate is never chosen.
     penalty[~np.isfinite(penalty)] = np.inf
-    return -penalty.sum(axis=1)
-
-
-def _deficit(H, Hr):
-    """Sum over j of |min(0, diff_ij)|: how much a score moves per unit of error."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        diff = (H[None, :] + Hr) - (H[:, None] + Hr.T)
-        d = np.abs(np.minimum(0.0, diff))
-    d[~np.isfinite(d)] = 0.0
-    np.fill_diagonal(d, 0.0)
-    return d.sum(axis=1)
+    return penalty
 
 
 def _entropy(u):

@@ -1,6 +1,6 @@
 """A structural causal model fitted to a table, and sampling from it."""
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
@@ -158,7 +158,6 @@ class StructuralCausalModel(BaseEstimator):
             )
         # Shape checks and feature names; the table itself is typed by the encoder.
         validate_data(self, X, reset=True, dtype=None, ensure_all_finite=False, ensure_min_samples=2)
-        self._input_meta = _input_meta(X)
         encoder = TableEncoder(self.categorical_features)
         Z, missing = encoder.fit_transform(X)
         n_samples, n_features = Z.shape
@@ -269,8 +268,7 @@ class StructuralCausalModel(BaseEstimator):
             eq = self.equations_[name]
             Z[:, eq.column] = eq.sample(Z, labels, n_classes, rng)
         missing = rng.random_sample(Z.shape) < self.missing_rate_[labels]
-        columns = self._encoder.decode(Z, missing)
-        X_new = _assemble(columns, self._input_meta)
+        X_new = self._encoder.to_table(Z, missing)
         y_new = None if self.classes_ is None else self.classes_[labels]
         return X_new, y_new
 
@@ -331,37 +329,3 @@ def _class_means(Z, labels, n_classes):
     for c in range(n_classes):
         means[c] = Z[labels == c].mean(axis=0)
     return means
-
-
-def _input_meta(X):
-    if isinstance(X, pd.DataFrame):
-        return {"type": "frame", "columns": X.columns, "dtypes": X.dtypes}
-    return {"type": "array", "dtype": np.asarray(X).dtype}
-
-
-def _assemble(columns, meta):
-    if meta["type"] == "frame":
-        frame = pd.DataFrame(dict(enumerate(columns)))
-        frame.columns = meta["columns"]
-        for j, dtype in enumerate(meta["dtypes"]):
-            frame.isetitem(j, _cast(frame.iloc[:, j], dtype))
-        return frame
-    dtype = meta["dtype"]
-    if len(columns) == 0:
-        return np.empty((0, 0), dtype=dtype)
-    out = np.empty((len(columns[0]), len(columns)), dtype=dtype)
-    for j, values in enumerate(columns):
-        out[:, j] = values
-    return out
-
-
-def _cast(values, dtype):
-    try:
-        return values.astype(dtype)
-    except (TypeError, ValueError):
-        # e.g. an int64 column that now holds NaN: use the nullable variant.
-        if pd.api.types.is_integer_dtype(dtype):
-            return values.astype("Int64")
-        if pd.api.types.is_bool_dtype(dtype):
-            return values.astype("boolean")
-        return values

@@ -42,9 +42,11 @@ class TableEncoder:
     columns_: list = field(default_factory=list)
     is_dataframe_: bool = False
     feature_names_: np.ndarray | None = None
+    input_meta_: dict | None = None
 
     def fit_transform(self, X):
         frame = _as_frame(X)
+        self.input_meta_ = _input_meta(X)
         self.is_dataframe_ = isinstance(X, pd.DataFrame)
         self.feature_names_ = np.asarray(frame.columns, dtype=object)
         categorical = _categorical_mask(frame, self.categorical_features)
@@ -93,6 +95,12 @@ class TableEncoder:
                 values[missing[:, j]] = np.nan
             out.append(values)
         return out
+
+
+    def to_table(self, Z, missing=None):
+        """:meth:`decode` ``Z`` into the fitted input's type: a DataFrame with its
+        columns and dtypes, or an array of its dtype."""
+        return _assemble(self.decode(Z, missing), self.input_meta_)
 
 
 def _as_frame(X):
@@ -209,3 +217,37 @@ def _fit_column(values, name, categorical):
     col = _Column(name, INTEGER if integral else CONTINUOUS, low=low, high=high, fill=fill,
                   constant=low == high)
     return col, numeric, miss
+
+
+def _input_meta(X):
+    if isinstance(X, pd.DataFrame):
+        return {"type": "frame", "columns": X.columns, "dtypes": X.dtypes}
+    return {"type": "array", "dtype": np.asarray(X).dtype}
+
+
+def _assemble(columns, meta):
+    if meta["type"] == "frame":
+        frame = pd.DataFrame(dict(enumerate(columns)))
+        frame.columns = meta["columns"]
+        for j, dtype in enumerate(meta["dtypes"]):
+            frame.isetitem(j, _cast(frame.iloc[:, j], dtype))
+        return frame
+    dtype = meta["dtype"]
+    if len(columns) == 0:
+        return np.empty((0, 0), dtype=dtype)
+    out = np.empty((len(columns[0]), len(columns)), dtype=dtype)
+    for j, values in enumerate(columns):
+        out[:, j] = values
+    return out
+
+
+def _cast(values, dtype):
+    try:
+        return values.astype(dtype)
+    except (TypeError, ValueError):
+        # e.g. an int64 column that now holds NaN: use the nullable variant.
+        if pd.api.types.is_integer_dtype(dtype):
+            return values.astype("Int64")
+        if pd.api.types.is_bool_dtype(dtype):
+            return values.astype("boolean")
+        return values

@@ -145,11 +145,12 @@ def test_curve_correlation_and_regret():
     assert "| finetune | 1 | 0.700 |" in text and "| 1.000 |" in text  # normalised gain 1
 
 
-def test_proportional_smote_on_a_raw_table():
-    from imblearn.over_sampling import SMOTE
+@pytest.mark.parametrize("name", ["SMOTE", "RandomOverSampler"])
+def test_proportional_oversampling_on_a_raw_table(name):
+    from imblearn import over_sampling
 
     X, y = load_shared("credit-approval", 120)
-    sampler = ProportionalOverSampler(SMOTE(random_state=0), n_synthetic=1.0)
+    sampler = ProportionalOverSampler(getattr(over_sampling, name)(random_state=0), n_synthetic=1.0)
     X_res, y_res = sampler.fit_resample(X, y)
     pd.testing.assert_frame_equal(X_res.iloc[:120], X)
     assert list(X_res.dtypes) == list(X.dtypes) and len(y_res) == 240

@@ -1,7 +1,6 @@
 import pickle
 
 import numpy as np
-import pandas as pd
 import pytest
 from imblearn.base import BaseSampler
 from imblearn.over_sampling import SMOTE

@@ -1,6 +1,5 @@
 import warnings
 
-import numpy as np
 import pytest
 
 import skcausalmix.finetuning._model_loading as loading

@@ -72,7 +72,7 @@ def test_integer_columns_stay_integer():
 def test_categorical_features_are_checked():
     X, y = make_classification(n_samples=40, n_features=3, n_informative=2, n_redundant=0,
                                random_state=0)
-    with pytest.raises(ValueError, match="outside"):
+    with pytest.raises(ValueError, match="out of range"):
         WithinClassMixup(categorical_features=[5], n_synthetic=1.0).fit_resample(X, y)
     X_res, _ = WithinClassMixup(categorical_features=[0], n_synthetic=1.0,
                                 random_state=0).fit_resample(X, y)
