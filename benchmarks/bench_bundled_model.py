@@ -83,7 +83,8 @@ def main(argv=None):
     parser.add_argument("--sizes", default="64,128,256")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--datasets", default="all")
-    parser.add_argument("--n-estimators", type=int, default=4)
+    parser.add_argument("--n-estimators", default="auto",
+                        help="ensemble size; 'auto' is plain TabPFNClassifier's default (8 here)")
     parser.add_argument("--max-test", type=int, default=1000)
     parser.add_argument("--out", default=None, help="CSV of all runs")
     parser.add_argument("--reuse-baselines", default=None, metavar="CSV",
@@ -91,6 +92,8 @@ def main(argv=None):
                              "splits: they depend only on dataset, size and seed) and run "
                              "only the checkpoint")
     args = parser.parse_args(argv)
+    if args.n_estimators != "auto":
+        args.n_estimators = int(args.n_estimators)
     warnings.filterwarnings("ignore")
     sys.path.insert(0, str(ROOT))
     from skcausalmix.finetuning import resolve_model_path

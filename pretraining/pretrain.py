@@ -88,9 +88,13 @@ def sample_task(rng, n_rows, n_features, n_classes):
     return x, y
 
 
-def sample_batch(rng, batch_size):
+def sample_batch(rng, batch_size, wide_fraction=0.0, max_features=30):
     n_rows = int(rng.randint(64, 385))
     n_features = int(rng.randint(2, 31))
+    if wide_fraction and rng.random_sample() < wide_fraction:
+        # Real tables run to dozens of columns; fewer rows keep the step cost flat.
+        n_features = int(rng.randint(31, max_features + 1))
+        n_rows = int(rng.randint(128, max(129, min(385, 20_000 // n_features))))
     n_classes = 2 if rng.random_sample() < 0.5 else int(rng.randint(3, 11))
     n_train = int(n_rows * rng.uniform(0.5, 0.9))
     xs, ys = zip(*(sample_task(rng, n_rows, n_features, n_classes) for _ in range(batch_size)))
@@ -151,6 +155,9 @@ def main(argv=None):
     parser.add_argument("--eval-every", type=int, default=100)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--export", default=None, help="copy the best checkpoint here")
+    parser.add_argument("--wide-fraction", type=float, default=0.0,
+                        help="share of batches with 31..--max-features features")
+    parser.add_argument("--max-features", type=int, default=30)
     parser.add_argument("--init-from", default=None, help="safetensors weights to start from")
     parser.add_argument("--start-step", type=int, default=0, help="schedule step of --init-from")
     args = parser.parse_args(argv)
@@ -181,6 +188,10 @@ def main(argv=None):
         print(f"resumed at step {step} (best held-out AUC {best_auc:.4f})", flush=True)
     eval_rng = np.random.RandomState(10_000 + args.seed)
     eval_tasks = [sample_batch(eval_rng, 4) for _ in range(16)]
+    wide_tasks = None
+    if args.wide_fraction:
+        wide_rng = np.random.RandomState(20_000 + args.seed)
+        wide_tasks = [sample_batch(wide_rng, 4, 1.0, args.max_features) for _ in range(8)]
     n_params = sum(p.numel() for p in model.parameters())
     print(f"model: {n_params:,} parameters", flush=True)
 
@@ -194,7 +205,7 @@ def main(argv=None):
     log = open(out / "log.jsonl", "a")
     while time.time() - start < args.minutes * 60:
         t0 = time.time()
-        x, y, n_train, n_classes = sample_batch(rng, args.batch_size)
+        x, y, n_train, n_classes = sample_batch(rng, args.batch_size, args.wide_fraction, args.max_features)
         t_data = time.time() - t0
         for group in opt.param_groups:
             group["lr"] = lr_at(step, args.lr, args.warmup, args.total_steps)
@@ -210,6 +221,8 @@ def main(argv=None):
                   "data_s": round(t_data, 3), "step_s": round(time.time() - t0, 3)}
         if step % args.eval_every == 0:
             record["heldout_loss"], record["heldout_auc"] = evaluate(model, eval_tasks)
+            if wide_tasks:
+                record["heldout_wide_loss"], record["heldout_wide_auc"] = evaluate(model, wide_tasks)
             save_checkpoint(model, config, out / "latest.safetensors")
             if record["heldout_auc"] > best_auc:
                 best_auc = record["heldout_auc"]

@@ -88,8 +88,9 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         TabPFN ensemble members per training step.
     n_estimators_validation : int, default=2
         Ensemble members when scoring the validation set.
-    n_estimators_inference : int, default=4
-        Ensemble members of the final model.
+    n_estimators_inference : int, default=8
+        Ensemble members of the final model (tabpfn's own default; on the
+        bundled model 8 scores clearly above 4, more adds little).
     early_stopping : bool, default=True
         Stop after ``patience`` epochs without improvement. The best epoch's
         weights are restored either way.
@@ -197,7 +198,7 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         query_size=128,
         n_estimators_finetune=1,
         n_estimators_validation=2,
-        n_estimators_inference=4,
+        n_estimators_inference=8,
         early_stopping=True,
         patience=5,
         min_delta=1e-4,
