@@ -52,11 +52,33 @@ MODEL_CONFIG = {
 }
 
 
-def sample_task(rng, n_rows, n_features, n_classes):
+def warp_features(rng, x, share):
+    """Monotone distortions that real columns show and Gaussian priors lack.
+
+    Skew (exp), power laws and ordered integer levels (counts, ratings) on a
+    random ``share`` of the columns; ranks, hence the task, are kept.
+    """
+    for j in np.flatnonzero(rng.random_sample(x.shape[1]) < share):
+        col = x[:, j]
+        z = (col - col.mean()) / (col.std() + 1e-6)
+        kind = rng.randint(3)
+        if kind == 0:
+            z = np.exp(np.clip(rng.uniform(0.3, 1.5) * z, -20, 20))
+        elif kind == 1:
+            z = np.sign(z) * np.abs(z) ** rng.uniform(0.4, 2.5)
+        else:
+            edges = np.quantile(z, np.sort(rng.uniform(0, 1, rng.randint(2, 12))))
+            z = np.searchsorted(edges, z).astype(np.float32)
+        x[:, j] = z
+    return x
+
+
+def sample_task(rng, n_rows, n_features, n_classes, tree_share=0.20, warp=0.0):
     """One classification task (x: rows x features, y: rows) from priorforge."""
     import priorforge as pf
 
-    kind = rng.choice(3, p=[0.45, 0.35, 0.20])
+    rest = 1.0 - tree_share
+    kind = rng.choice(3, p=[rest * 0.45 / 0.8, rest * 0.35 / 0.8, tree_share])
     common = {"n_features": n_features, "task": "classification", "n_classes": n_classes}
     noise = float(rng.uniform(0.01, 0.3))
     wide = (max(4, n_features // 2 + 1), n_features + 6)
@@ -73,6 +95,8 @@ def sample_task(rng, n_rows, n_features, n_classes):
         x, y = pf.TreePrior(noise_std=noise, **common).sample_dataset(n_rows, generator=gen)
     x = x.numpy().astype(np.float32)
     y = y.numpy().astype(np.int64)
+    if warp:
+        x = warp_features(rng, x, warp)
     # Real tables: some categorical columns (shuffled ordinal codes) ...
     for j in np.flatnonzero(rng.random_sample(n_features) < rng.uniform(0, 0.4)):
         k = rng.randint(2, 10)
@@ -88,7 +112,7 @@ def sample_task(rng, n_rows, n_features, n_classes):
     return x, y
 
 
-def sample_batch(rng, batch_size, wide_fraction=0.0, max_features=30):
+def sample_batch(rng, batch_size, wide_fraction=0.0, max_features=30, **prior):
     n_rows = int(rng.randint(64, 385))
     n_features = int(rng.randint(2, 31))
     if wide_fraction and rng.random_sample() < wide_fraction:
@@ -97,7 +121,7 @@ def sample_batch(rng, batch_size, wide_fraction=0.0, max_features=30):
         n_rows = int(rng.randint(128, max(129, min(385, 20_000 // n_features))))
     n_classes = 2 if rng.random_sample() < 0.5 else int(rng.randint(3, 11))
     n_train = int(n_rows * rng.uniform(0.5, 0.9))
-    xs, ys = zip(*(sample_task(rng, n_rows, n_features, n_classes) for _ in range(batch_size)))
+    xs, ys = zip(*(sample_task(rng, n_rows, n_features, n_classes, **prior) for _ in range(batch_size)))
     x = torch.from_numpy(np.stack(xs, axis=1))  # rows x batch x features
     y = torch.from_numpy(np.stack(ys, axis=1))  # rows x batch
     return x, y, n_train, n_classes
@@ -158,6 +182,9 @@ def main(argv=None):
     parser.add_argument("--wide-fraction", type=float, default=0.0,
                         help="share of batches with 31..--max-features features")
     parser.add_argument("--max-features", type=int, default=30)
+    parser.add_argument("--tree-share", type=float, default=0.20, help="share of TreePrior tasks")
+    parser.add_argument("--warp", type=float, default=0.0,
+                        help="share of columns given skew / power / integer levels")
     parser.add_argument("--init-from", default=None, help="safetensors weights to start from")
     parser.add_argument("--start-step", type=int, default=0, help="schedule step of --init-from")
     args = parser.parse_args(argv)
@@ -205,7 +232,8 @@ def main(argv=None):
     log = open(out / "log.jsonl", "a")
     while time.time() - start < args.minutes * 60:
         t0 = time.time()
-        x, y, n_train, n_classes = sample_batch(rng, args.batch_size, args.wide_fraction, args.max_features)
+        x, y, n_train, n_classes = sample_batch(rng, args.batch_size, args.wide_fraction, args.max_features,
+                                               tree_share=args.tree_share, warp=args.warp)
         t_data = time.time() - t0
         for group in opt.param_groups:
             group["lr"] = lr_at(step, args.lr, args.warmup, args.total_steps)
