@@ -172,6 +172,7 @@ def main(argv=None):
     parser.add_argument("--out-dir", default="runs/pretrain")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--minutes", type=float, default=30.0, help="wall-clock bound of this chunk")
+    parser.add_argument("--max-steps", type=int, default=None, help="stop at this step")
     parser.add_argument("--total-steps", type=int, default=6000, help="length of the LR schedule")
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--lr", type=float, default=4e-4)
@@ -230,7 +231,7 @@ def main(argv=None):
     model.train()
     start = time.time()
     log = open(out / "log.jsonl", "a")
-    while time.time() - start < args.minutes * 60:
+    while time.time() - start < args.minutes * 60 and (args.max_steps is None or step < args.max_steps):
         t0 = time.time()
         x, y, n_train, n_classes = sample_batch(rng, args.batch_size, args.wide_fraction, args.max_features,
                                                tree_share=args.tree_share, warp=args.warp)

@@ -1,0 +1,84 @@
+"""pretraining/pretrain.py: the prior's tasks, reproducibility and resumption."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("priorforge")
+pytest.importorskip("tabpfn")
+
+SCRIPT = Path(__file__).resolve().parents[2] / "pretraining" / "pretrain.py"
+
+
+@pytest.fixture(scope="module")
+def pretrain():
+    spec = importlib.util.spec_from_file_location("pretrain", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def tiny(pretrain, monkeypatch):
+    """The script's loop on a model small enough for a unit test."""
+    monkeypatch.setattr(pretrain, "MODEL_CONFIG", {"embed_dim": 16, "nlayers": 1})
+    return pretrain
+
+
+def test_batches_respect_the_requested_shapes(pretrain):
+    rng = np.random.RandomState(0)
+    for wide in (0.0, 1.0):
+        x, y, n_train, n_classes = pretrain.sample_batch(rng, 3, wide, 60, tree_share=0.5, warp=0.5)
+        n_rows, batch, n_features = x.shape
+        assert batch == 3 and y.shape == (n_rows, 3)
+        assert (31 <= n_features <= 60) if wide else (2 <= n_features <= 30)
+        assert 0 < n_train < n_rows and 2 <= n_classes <= 10
+        assert int(y.min()) >= 0 and int(y.max()) < n_classes
+        values = x.numpy()
+        assert np.isfinite(values[~np.isnan(values)]).all()
+
+
+def test_warping_keeps_every_column_s_order(pretrain):
+    rng = np.random.RandomState(1)
+    x = rng.normal(size=(300, 40)).astype(np.float32)
+    warped = pretrain.warp_features(np.random.RandomState(2), x.copy(), share=1.0)
+    assert not np.allclose(warped, x)
+    for j in range(x.shape[1]):
+        order = np.argsort(x[:, j], kind="stable")
+        assert (np.diff(warped[order, j]) >= 0).all(), f"column {j} lost its order"
+
+
+def test_no_warping_by_default(pretrain):
+    a = pretrain.sample_task(np.random.RandomState(3), 100, 5, 2)
+    b = pretrain.sample_task(np.random.RandomState(3), 100, 5, 2, tree_share=0.2, warp=0.0)
+    np.testing.assert_array_equal(a[0], b[0])
+
+
+def _log(path):
+    return [json.loads(line) for line in (path / "log.jsonl").read_text().splitlines()]
+
+
+def test_same_seed_same_run_and_resuming_changes_nothing(tiny, tmp_path):
+    common = ["--batch-size", "2", "--eval-every", "2", "--threads", "1", "--warmup", "2",
+              "--total-steps", "6", "--wide-fraction", "0.5", "--max-features", "40",
+              "--warp", "0.3"]
+    tiny.main(["--out-dir", str(tmp_path / "straight"), "--max-steps", "4", *common])
+    tiny.main(["--out-dir", str(tmp_path / "resumed"), "--max-steps", "2", *common])
+    tiny.main(["--out-dir", str(tmp_path / "resumed"), "--max-steps", "4", *common])
+
+    straight, resumed = _log(tmp_path / "straight"), _log(tmp_path / "resumed")
+    assert [r["step"] for r in straight] == [1, 2, 3, 4] == [r["step"] for r in resumed]
+    for a, b in zip(straight, resumed):
+        assert a["loss"] == pytest.approx(b["loss"], rel=1e-5)
+    assert {"heldout_auc", "heldout_wide_auc"} <= set(straight[-1])
+    assert straight[0]["lr"] < straight[1]["lr"]  # warm-up
+    from tabpfn import TabPFNClassifier
+
+    X = np.random.RandomState(0).normal(size=(40, 3))
+    y = (X[:, 0] > 0).astype(int)
+    clf = TabPFNClassifier(model_path=str(tmp_path / "straight" / "best.safetensors"),
+                           n_estimators=1, device="cpu").fit(X, y)
+    assert clf.predict_proba(X).shape == (40, 2)
