@@ -9,7 +9,10 @@ test set; test ROC-AUC (one-vs-rest macro for multiclass) of the checkpoint
 through plain ``TabPFNClassifier`` (zero-shot), LogisticRegression, k-nearest
 neighbours, RandomForest and HistGradientBoosting. The tables give the median
 and mean over datasets (after averaging seeds) per size, and how often the
-checkpoint beats each baseline.
+checkpoint beats each baseline; a last table splits the datasets by width
+(at most / more than ``--width-cut`` features, the widest tasks of the
+checkpoint's pretraining). ``--summarize CSV`` prints the tables of an earlier
+``--out`` file without running anything.
 """
 
 import argparse
@@ -77,6 +80,27 @@ def summarize(results):
     return "\n".join(lines)
 
 
+def by_width(results, cut):
+    """Median and mean per size for datasets with <= cut and > cut features."""
+    import json
+
+    widths = {d["name"]: d["n_features"] for d in json.loads((DATASETS / "manifest.json").read_text())}
+    df = pd.DataFrame(results)
+    df = df[df["dataset"].isin(widths)]
+    df["width"] = np.where(df["dataset"].map(widths) <= cut, f"<= {cut}", f"> {cut}")
+    per = df.groupby(["size", "width", "method", "dataset"])["roc_auc"].mean().reset_index()
+    table = per.groupby(["size", "width", "method"])["roc_auc"].agg(["median", "mean"])
+    methods = sorted(per["method"].unique())
+    lines = [f"\n### By width (features <= {cut} or > {cut}): median / mean ROC-AUC\n",
+             "| rows | features | datasets | " + " | ".join(methods) + " |",
+             "|---" * (len(methods) + 3) + "|"]
+    for (size, width), part in per.groupby(["size", "width"]):
+        cells = [f"{table.loc[(size, width, m), 'median']:.4f} / {table.loc[(size, width, m), 'mean']:.4f}"
+                 for m in methods]
+        lines.append(f"| {size} | {width} | {part['dataset'].nunique()} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="bundled", help="'bundled' or a checkpoint file")
@@ -91,7 +115,15 @@ def main(argv=None):
                         help="take the baselines' scores from an earlier --out CSV (same "
                              "splits: they depend only on dataset, size and seed) and run "
                              "only the checkpoint")
+    parser.add_argument("--width-cut", type=int, default=30)
+    parser.add_argument("--summarize", default=None, metavar="CSV",
+                        help="only print the tables of an earlier --out CSV")
     args = parser.parse_args(argv)
+    if args.summarize:
+        results = pd.read_csv(args.summarize).to_dict("records")
+        print(summarize(results))
+        print(by_width(results, args.width_cut))
+        return
     if args.n_estimators != "auto":
         args.n_estimators = int(args.n_estimators)
     warnings.filterwarnings("ignore")
@@ -126,6 +158,7 @@ def main(argv=None):
             pd.DataFrame(results).to_csv(args.out, index=False)
     print(f"Model: {model_path}")
     print(summarize(results))
+    print(by_width(results, args.width_cut))
 
 
 if __name__ == "__main__":
