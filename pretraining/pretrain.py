@@ -112,13 +112,13 @@ def sample_task(rng, n_rows, n_features, n_classes, tree_share=0.20, warp=0.0):
     return x, y
 
 
-def sample_batch(rng, batch_size, wide_fraction=0.0, max_features=30, **prior):
+def sample_batch(rng, batch_size, wide_fraction=0.0, max_features=30, wide_cells=20_000, **prior):
     n_rows = int(rng.randint(64, 385))
     n_features = int(rng.randint(2, 31))
     if wide_fraction and rng.random_sample() < wide_fraction:
         # Real tables run to dozens of columns; fewer rows keep the step cost flat.
         n_features = int(rng.randint(31, max_features + 1))
-        n_rows = int(rng.randint(128, max(129, min(385, 20_000 // n_features))))
+        n_rows = int(rng.randint(128, max(129, min(385, wide_cells // n_features))))
     n_classes = 2 if rng.random_sample() < 0.5 else int(rng.randint(3, 11))
     n_train = int(n_rows * rng.uniform(0.5, 0.9))
     xs, ys = zip(*(sample_task(rng, n_rows, n_features, n_classes, **prior) for _ in range(batch_size)))
@@ -183,6 +183,8 @@ def main(argv=None):
     parser.add_argument("--wide-fraction", type=float, default=0.0,
                         help="share of batches with 31..--max-features features")
     parser.add_argument("--max-features", type=int, default=30)
+    parser.add_argument("--wide-cells", type=int, default=20_000,
+                        help="rows x features bound of a wide task (its cost)")
     parser.add_argument("--tree-share", type=float, default=0.20, help="share of TreePrior tasks")
     parser.add_argument("--warp", type=float, default=0.0,
                         help="share of columns given skew / power / integer levels")
@@ -234,7 +236,7 @@ def main(argv=None):
     while time.time() - start < args.minutes * 60 and (args.max_steps is None or step < args.max_steps):
         t0 = time.time()
         x, y, n_train, n_classes = sample_batch(rng, args.batch_size, args.wide_fraction, args.max_features,
-                                               tree_share=args.tree_share, warp=args.warp)
+                                               args.wide_cells, tree_share=args.tree_share, warp=args.warp)
         t_data = time.time() - t0
         for group in opt.param_groups:
             group["lr"] = lr_at(step, args.lr, args.warmup, args.total_steps)
