@@ -16,6 +16,11 @@ exported checkpoint (the bundled one) at ``--start-step`` of the schedule,
 with a fresh optimiser, a short re-warm-up and a task stream seeded by the
 step so that it does not replay the earlier tasks.
 
+The prior's options (``--wide-fraction``/``--max-features``/``--wide-cells``
+for tables wider than 30 columns, ``--warp`` for skewed and integer-level
+columns, ``--tree-share``) default to the prior the bundled checkpoint was
+trained on; ``benchmarks/results/continued_pretraining.md`` has what they did.
+
     python pretraining/pretrain.py --out-dir runs/pretrain --minutes 60 \
         --export skcausalmix/finetuning/models/skcausalmix-small-v3.safetensors
 """
@@ -77,7 +82,7 @@ def sample_task(rng, n_rows, n_features, n_classes, tree_share=0.20, warp=0.0):
     """One classification task (x: rows x features, y: rows) from priorforge."""
     import priorforge as pf
 
-    rest = 1.0 - tree_share
+    rest = 1.0 - tree_share  # SCM and MLP tasks keep their 45:35 ratio
     kind = rng.choice(3, p=[rest * 0.45 / 0.8, rest * 0.35 / 0.8, tree_share])
     common = {"n_features": n_features, "task": "classification", "n_classes": n_classes}
     noise = float(rng.uniform(0.01, 0.3))
@@ -221,6 +226,7 @@ def main(argv=None):
     wide_tasks = None
     if args.wide_fraction:
         wide_rng = np.random.RandomState(20_000 + args.seed)
+        # The default --wide-cells: runs that bound training tasks differently score the same tasks.
         wide_tasks = [sample_batch(wide_rng, 4, 1.0, args.max_features) for _ in range(8)]
     n_params = sum(p.numel() for p in model.parameters())
     print(f"model: {n_params:,} parameters", flush=True)

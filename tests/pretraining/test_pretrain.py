@@ -51,12 +51,6 @@ def test_warping_keeps_every_column_s_order(pretrain):
         assert (np.diff(warped[order, j]) >= 0).all(), f"column {j} lost its order"
 
 
-def test_no_warping_by_default(pretrain):
-    a = pretrain.sample_task(np.random.RandomState(3), 100, 5, 2)
-    b = pretrain.sample_task(np.random.RandomState(3), 100, 5, 2, tree_share=0.2, warp=0.0)
-    np.testing.assert_array_equal(a[0], b[0])
-
-
 def _log(path):
     return [json.loads(line) for line in (path / "log.jsonl").read_text().splitlines()]
 
