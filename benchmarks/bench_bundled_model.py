@@ -101,13 +101,17 @@ def by_width(results, cut):
     return "\n".join(lines)
 
 
+def _n_estimators(value):
+    return value if value == "auto" else int(value)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="bundled", help="'bundled' or a checkpoint file")
     parser.add_argument("--sizes", default="64,128,256")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--datasets", default="all")
-    parser.add_argument("--n-estimators", default="auto",
+    parser.add_argument("--n-estimators", type=_n_estimators, default="auto",
                         help="ensemble size; 'auto' is plain TabPFNClassifier's default (8 here)")
     parser.add_argument("--max-test", type=int, default=1000)
     parser.add_argument("--out", default=None, help="CSV of all runs")
@@ -124,8 +128,6 @@ def main(argv=None):
         print(summarize(results))
         print(by_width(results, args.width_cut))
         return
-    if args.n_estimators != "auto":
-        args.n_estimators = int(args.n_estimators)
     warnings.filterwarnings("ignore")
     sys.path.insert(0, str(ROOT))
     from skcausalmix.finetuning import resolve_model_path
