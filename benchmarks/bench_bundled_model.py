@@ -42,7 +42,26 @@ def auc(y_true, proba, classes):
     return classification_scores(codes, proba, len(classes))["roc_auc"]
 
 
-def run_one(name, X, y, size, seed, model_path, n_estimators, max_test, baselines_too=True):
+def member_views(model_path, features_per_member):
+    """``inference_config`` giving each member ``features_per_member`` columns (balanced)."""
+    if features_per_member is None:
+        return None
+    from tabpfn.checkpoint import Checkpoint
+    from tabpfn.preprocessing.configs import PreprocessorConfig
+
+    stored = Checkpoint(str(model_path)).load().get("inference_config")
+    if not stored:
+        raise SystemExit(f"{model_path} stores no inference config; --features-per-member needs one.")
+    transforms = []
+    for t in stored["PREPROCESS_TRANSFORMS"]:
+        config = PreprocessorConfig(**{**t, "max_features_per_estimator": features_per_member})
+        if config not in transforms:  # the bundled model's full-width one becomes a repeat
+            transforms.append(config)
+    return {"FEATURE_SUBSAMPLING_METHOD": "balanced", "PREPROCESS_TRANSFORMS": transforms}
+
+
+def run_one(name, X, y, size, seed, model_path, n_estimators, max_test, baselines_too=True,
+            inference_config=None):
     from tabpfn import TabPFNClassifier
 
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, train_size=size, stratify=y, random_state=seed)
@@ -54,7 +73,7 @@ def run_one(name, X, y, size, seed, model_path, n_estimators, max_test, baseline
     rows = []
     t = time.perf_counter()
     clf = TabPFNClassifier(model_path=str(model_path), n_estimators=n_estimators, device="cpu",
-                           random_state=seed).fit(X_tr, y_tr)
+                           random_state=seed, inference_config=inference_config).fit(X_tr, y_tr)
     rows.append(("bundled (zero-shot)", auc(y_te, clf.predict_proba(X_te), classes), time.perf_counter() - t))
     for method, pipe in (baselines(X).items() if baselines_too else ()):
         t = time.perf_counter()
@@ -102,7 +121,13 @@ def by_width(results, cut):
 
 
 def _n_estimators(value):
-    return value if value == "auto" else int(value)
+    return value if value == "auto" else _positive_int(value)
+
+
+def _positive_int(value):
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
+    return int(value)
 
 
 def main(argv=None):
@@ -112,7 +137,12 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--datasets", default="all")
     parser.add_argument("--n-estimators", type=_n_estimators, default="auto",
-                        help="ensemble size; 'auto' is plain TabPFNClassifier's default (8 here)")
+                        help="ensemble size; 'auto' is plain TabPFNClassifier's default: the "
+                             "checkpoint's own count (32 for the bundled model)")
+    parser.add_argument("--features-per-member", type=_positive_int, default=None,
+                        help="columns each ensemble member sees (tabpfn's balanced subsampling); "
+                             "default: the checkpoint's own setting (5 for the bundled model; "
+                             "500, i.e. all, before it)")
     parser.add_argument("--max-test", type=int, default=1000)
     parser.add_argument("--out", default=None, help="CSV of all runs")
     parser.add_argument("--reuse-baselines", default=None, metavar="CSV",
@@ -133,6 +163,7 @@ def main(argv=None):
     from skcausalmix.finetuning import resolve_model_path
 
     model_path = resolve_model_path(args.model)
+    views = member_views(model_path, args.features_per_member)
     from skcausalmix.benchmark import list_datasets, load_dataset
 
     refs = list_datasets(DATASETS, None if args.datasets == "all" else args.datasets.split(","))
@@ -152,7 +183,8 @@ def main(argv=None):
             for seed in range(args.seeds):
                 try:
                     results.extend(run_one(name, X, y, size, seed, model_path, args.n_estimators,
-                                           args.max_test, baselines_too=not args.reuse_baselines))
+                                           args.max_test, baselines_too=not args.reuse_baselines,
+                                           inference_config=views))
                 except ValueError as exc:  # e.g. a class with too few rows to stratify
                     print(f"skipped {name} size={size} seed={seed}: {exc}", file=sys.stderr)
         print(f"done {name}", file=sys.stderr, flush=True)

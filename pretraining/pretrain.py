@@ -38,7 +38,11 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from skcausalmix.finetuning._checkpoint import build_model, save_checkpoint  # noqa: E402
+from skcausalmix.finetuning._checkpoint import (  # noqa: E402
+    build_model,
+    refresh_inference_config,
+    save_checkpoint,
+)
 
 # About 2.5M parameters: under 10 MB as float32, under a second a step on 2 cores.
 MODEL_CONFIG = {
@@ -195,7 +199,12 @@ def main(argv=None):
                         help="share of columns given skew / power / integer levels")
     parser.add_argument("--init-from", default=None, help="safetensors weights to start from")
     parser.add_argument("--start-step", type=int, default=0, help="schedule step of --init-from")
+    parser.add_argument("--refresh-inference-config", default=None, metavar="FILE",
+                        help="rewrite FILE's inference settings to the current ones (weights kept) and exit")
     args = parser.parse_args(argv)
+    if args.refresh_inference_config:
+        print(f"inference settings of {refresh_inference_config(args.refresh_inference_config)} refreshed")
+        return
 
     torch.set_num_threads(args.threads)
     out = Path(args.out_dir)

@@ -47,7 +47,7 @@ class BenchmarkConfig:
     context_size: int = 256
     query_size: int = 128
     n_estimators_validation: int = 2
-    n_estimators_inference: int = 8
+    n_estimators_inference: int | str = "auto"
     time_limit: float = None
 
     def validate(self):

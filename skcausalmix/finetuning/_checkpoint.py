@@ -26,12 +26,23 @@ SMALL_V3_CONFIG = {
 }
 
 
+# The ensemble the bundled model runs by default ("auto"): N_MEMBERS members,
+# a quarter of them on all columns, the rest on random subsets of
+# FEATURES_PER_MEMBER columns (tabpfn's balanced feature subsampling). The
+# small model, pretrained on tables of at most 30 columns, predicts better
+# from many small views than from one wide one; the full-width quarter keeps
+# what only the whole row shows (benchmarks/results/feature_subspaces.md).
+FEATURES_PER_MEMBER = 5
+N_MEMBERS = 32
+
+
 def inference_config_dict():
     """Inference settings stored in our checkpoints.
 
     tabpfn's v2.5 classifier defaults, without the SVD components and the
     fingerprint column, which a small model trained on raw prior features
-    has never seen.
+    has never seen, and with the ensemble described above: four preprocessing
+    configurations share the members equally, one of them on all columns.
     """
     from tabpfn.inference_config import InferenceConfig
     from tabpfn.model_loading import ModelVersion
@@ -39,7 +50,12 @@ def inference_config_dict():
     config = asdict(InferenceConfig.get_default("multiclass", ModelVersion.V2_5))
     for transform in config["PREPROCESS_TRANSFORMS"]:
         transform["global_transformer_name"] = None
+    squash, plain = config["PREPROCESS_TRANSFORMS"]  # tabpfn's two, in this order
+    few = {"max_features_per_estimator": FEATURES_PER_MEMBER}
+    config["PREPROCESS_TRANSFORMS"] = [squash, {**plain, **few}, {**squash, **few}, {**plain, **few}]
     config["FINGERPRINT_FEATURE"] = False
+    config["FEATURE_SUBSAMPLING_METHOD"] = "balanced"
+    config["N_ESTIMATORS"] = N_MEMBERS
     return config
 
 
@@ -101,6 +117,19 @@ def write_checkpoint(checkpoint, path):
     else:
         torch.save(checkpoint, path)
     return path
+
+
+def refresh_inference_config(path, out=None):
+    """Rewrite a checkpoint's inference settings from ``inference_config_dict``.
+
+    Weights, architecture and config are kept as they are; ``out`` defaults
+    to ``path`` (in place).
+    """
+    from tabpfn.checkpoint import Checkpoint
+
+    checkpoint = Checkpoint(str(path)).load()
+    checkpoint["inference_config"] = inference_config_dict()
+    return write_checkpoint(checkpoint, path if out is None else out)
 
 
 def build_random_checkpoint(path, config=None, seed=0, output_noise=0.02):

@@ -88,9 +88,11 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         TabPFN ensemble members per training step.
     n_estimators_validation : int, default=2
         Ensemble members when scoring the validation set.
-    n_estimators_inference : int, default=8
-        Ensemble members of the final model (tabpfn's own default; on the
-        bundled model 8 scores clearly above 4, more adds little).
+    n_estimators_inference : int or "auto", default="auto"
+        Ensemble members of the final model. "auto" takes the checkpoint's
+        own count, as plain ``TabPFNClassifier`` does: 32 members of 5
+        columns each for the bundled model, tabpfn's 8 for the official
+        weights.
     early_stopping : bool, default=True
         Stop after ``patience`` epochs without improvement. The best epoch's
         weights are restored either way.
@@ -168,7 +170,7 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         "query_size": [Interval(Integral, 1, None, closed="left")],
         "n_estimators_finetune": [Interval(Integral, 1, None, closed="left")],
         "n_estimators_validation": [Interval(Integral, 1, None, closed="left")],
-        "n_estimators_inference": [Interval(Integral, 1, None, closed="left")],
+        "n_estimators_inference": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
         "patience": [Interval(Integral, 1, None, closed="left")],
         "min_delta": [Interval(Real, 0, None, closed="left")],
@@ -198,7 +200,7 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         query_size=128,
         n_estimators_finetune=1,
         n_estimators_validation=2,
-        n_estimators_inference=8,
+        n_estimators_inference="auto",
         early_stopping=True,
         patience=5,
         min_delta=1e-4,
@@ -324,7 +326,8 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
                 record["eval_log_loss"] = monitored["log_loss"]
             return record
 
-        self._fine_tune(clf, X_tr, y_tr, X_syn, y_syn, evaluate, rng, seed, start)
+        with tabpfn.few_members_expected():
+            self._fine_tune(clf, X_tr, y_tr, X_syn, y_syn, evaluate, rng, seed, start)
         self.model_ = make_eval(clf, self.n_estimators_inference, X_context, y_context)
         return self
 

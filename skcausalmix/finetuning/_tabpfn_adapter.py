@@ -5,6 +5,7 @@ A tabpfn upgrade that moves these pieces should only touch this file.
 
 import copy
 import warnings
+from contextlib import contextmanager
 from dataclasses import asdict
 
 import numpy as np
@@ -39,6 +40,20 @@ def trainable_classifier(model_path, *, n_estimators, device, random_state,
     # estimators (TABPFN_MODEL_CACHE_SIZE), and fine-tuning changes them in place.
     clf.models_[0] = copy.deepcopy(clf.models_[0])
     return clf
+
+
+@contextmanager
+def few_members_expected():
+    """Silence tabpfn's warning that few members leave some columns unseen.
+
+    Fine-tuning steps and validation run one or two members on purpose; with
+    a checkpoint that gives each member a subset of the columns (the bundled
+    one), tabpfn would warn about it at every step.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Running \d+ estimators covers at most",
+                                category=UserWarning)
+        yield
 
 
 def network(clf):

@@ -178,6 +178,19 @@ def test_command_line_help_and_errors(tmp_path):
     out = subprocess.run(cmd + ["--out", str(tmp_path), "--methods", "ctgan"],
                          capture_output=True, text=True)
     assert out.returncode == 2 and "Unknown methods" in out.stderr
+    out = subprocess.run(cmd + ["--out", str(tmp_path), "--n-estimators-inference", "0"],
+                         capture_output=True, text=True)
+    assert out.returncode == 2 and "expected 'auto' or a positive integer, got '0'" in out.stderr
+
+
+def test_ensemble_size_is_auto_or_a_count():
+    import argparse
+
+    from skcausalmix.benchmark._cli import add_arguments
+
+    parser = add_arguments(argparse.ArgumentParser())
+    assert parser.parse_args(["--out", "x"]).n_estimators_inference == "auto"
+    assert parser.parse_args(["--out", "x", "--n-estimators-inference", "4"]).n_estimators_inference == 4
 
 
 def test_methods_are_compared_on_complete_cells_only():

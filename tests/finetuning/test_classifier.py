@@ -288,3 +288,28 @@ def test_sklearn_check_estimator():
     failed = [r for r in results if r["status"] == "failed"]
     assert not failed, [(r["check_name"], str(r["exception"])[:200]) for r in failed]
     assert sum(r["status"] == "passed" for r in results) > 40
+
+
+def test_few_member_steps_stay_quiet_and_the_final_model_takes_the_checkpoints_count(tiny_checkpoint):
+    import warnings
+
+    from sklearn.datasets import make_classification
+
+    from skcausalmix.finetuning._checkpoint import FEATURES_PER_MEMBER, N_MEMBERS
+
+    X, y = make_classification(80, 12, random_state=0)
+    params = {k: v for k, v in FAST.items() if k != "n_estimators_inference"}
+    params["n_estimators_validation"] = 2  # one full-width member, one on 5 columns
+    assert CausalMixTabPFNClassifier().n_estimators_inference == "auto"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, augmenter=None, **params).fit(X, y)
+    # few-member validation sees subsets by design: tabpfn's warning would repeat every epoch
+    assert not [w for w in caught if "covers at most" in str(w.message)]
+    subsets = clf.model_.ensemble_preprocessor_.subsample_feature_indices
+    assert len(subsets) == N_MEMBERS
+    assert {len(s) for s in subsets if s is not None} == {FEATURES_PER_MEMBER}
+
+    with pytest.warns(UserWarning, match="covers at most 10 of 12 features"):
+        CausalMixTabPFNClassifier(model_path=tiny_checkpoint, augmenter=None,
+                                  **{**FAST, "n_estimators_inference": 2}).fit(X, y)
