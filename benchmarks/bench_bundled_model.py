@@ -141,8 +141,8 @@ def main(argv=None):
                              "checkpoint's own count (32 for the bundled model)")
     parser.add_argument("--features-per-member", type=_positive_int, default=None,
                         help="columns each ensemble member sees (tabpfn's balanced subsampling); "
-                             "default: the checkpoint's own setting (5 for the bundled model; "
-                             "500, i.e. all, before it)")
+                             "default: the checkpoint's own settings (bundled model: a quarter of "
+                             "the members on all columns, the rest on 5); 500 means all columns")
     parser.add_argument("--max-test", type=int, default=1000)
     parser.add_argument("--out", default=None, help="CSV of all runs")
     parser.add_argument("--reuse-baselines", default=None, metavar="CSV",

@@ -32,6 +32,8 @@ SMALL_V3_CONFIG = {
 # small model, pretrained on tables of at most 30 columns, predicts better
 # from many small views than from one wide one; the full-width quarter keeps
 # what only the whole row shows (benchmarks/results/feature_subspaces.md).
+# tabpfn gives a lone member the first configuration, so the one-member
+# steps of fine-tuning still see every column.
 FEATURES_PER_MEMBER = 5
 N_MEMBERS = 32
 

@@ -90,9 +90,9 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         Ensemble members when scoring the validation set.
     n_estimators_inference : int or "auto", default="auto"
         Ensemble members of the final model. "auto" takes the checkpoint's
-        own count, as plain ``TabPFNClassifier`` does: 32 members of 5
-        columns each for the bundled model, tabpfn's 8 for the official
-        weights.
+        own count, as plain ``TabPFNClassifier`` does: for the bundled model
+        32 members, 24 of them on random 5-column subsets; tabpfn's 8 for the
+        official weights.
     early_stopping : bool, default=True
         Stop after ``patience`` epochs without improvement. The best epoch's
         weights are restored either way.
