@@ -11,8 +11,10 @@ neighbours, RandomForest and HistGradientBoosting. The tables give the median
 and mean over datasets (after averaging seeds) per size, and how often the
 checkpoint beats each baseline; a last table splits the datasets by width
 (at most / more than ``--width-cut`` features, the widest tasks of the
-checkpoint's pretraining). ``--summarize CSV`` prints the tables of an earlier
-``--out`` file without running anything.
+checkpoint's pretraining). With ``--reuse-baselines CSV`` the earlier file's
+checkpoint runs are kept too, as "bundled (earlier)", so the tables compare
+the two. ``--summarize CSV`` prints the tables of an earlier ``--out`` file
+without running anything (``--sizes``/``--summary-seeds`` pick a part).
 """
 
 import argparse
@@ -27,6 +29,11 @@ from sklearn.model_selection import train_test_split
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT.parent / "shared" / "datasets"
+sys.path.insert(0, str(ROOT))
+
+from skcausalmix.benchmark._cli import count_or_auto, positive_int  # noqa: E402
+
+OURS, EARLIER = "bundled (zero-shot)", "bundled (earlier)"
 
 
 def baselines(X):
@@ -46,10 +53,11 @@ def member_views(model_path, features_per_member):
     """``inference_config`` giving each member ``features_per_member`` columns (balanced)."""
     if features_per_member is None:
         return None
-    from tabpfn.checkpoint import Checkpoint
     from tabpfn.preprocessing.configs import PreprocessorConfig
 
-    stored = Checkpoint(str(model_path)).load().get("inference_config")
+    from skcausalmix.finetuning._model_loading import check_checkpoint
+
+    stored = check_checkpoint(model_path).get("inference_config")  # the header only
     if not stored:
         raise SystemExit(f"{model_path} stores no inference config; --features-per-member needs one.")
     transforms = []
@@ -74,7 +82,7 @@ def run_one(name, X, y, size, seed, model_path, n_estimators, max_test, baseline
     t = time.perf_counter()
     clf = TabPFNClassifier(model_path=str(model_path), n_estimators=n_estimators, device="cpu",
                            random_state=seed, inference_config=inference_config).fit(X_tr, y_tr)
-    rows.append(("bundled (zero-shot)", auc(y_te, clf.predict_proba(X_te), classes), time.perf_counter() - t))
+    rows.append((OURS, auc(y_te, clf.predict_proba(X_te), classes), time.perf_counter() - t))
     for method, pipe in (baselines(X).items() if baselines_too else ()):
         t = time.perf_counter()
         pipe.fit(X_tr, y_tr)
@@ -85,17 +93,20 @@ def run_one(name, X, y, size, seed, model_path, n_estimators, max_test, baseline
 def summarize(results):
     df = pd.DataFrame(results)
     per = df.groupby(["size", "method", "dataset"])["roc_auc"].mean().reset_index()
+    seconds = df.groupby(["size", "method"])["seconds"].mean()  # fit + predict
     lines = []
     for size, part in per.groupby("size"):
         wide = part.pivot(index="dataset", columns="method", values="roc_auc")
-        ours = wide["bundled (zero-shot)"]
+        ours = wide[OURS]
         lines.append(f"\n### {size} training rows ({len(wide)} datasets, "
                      f"{df[df['size'] == size]['seed'].nunique()} seeds)\n")
-        lines.append("| method | median ROC-AUC | mean ROC-AUC | bundled wins |")
-        lines.append("|---|---|---|---|")
+        lines.append("| method | median ROC-AUC | mean ROC-AUC | bundled wins | mean s per run |")
+        lines.append("|---|---|---|---|---|")
         for method in wide.columns:
-            wins = "" if method == "bundled (zero-shot)" else f"{(ours > wide[method]).sum()}/{len(wide)}"
-            lines.append(f"| {method} | {wide[method].median():.4f} | {wide[method].mean():.4f} | {wins} |")
+            wins = "" if method == OURS else f"{(ours > wide[method]).sum()}/{len(wide)}"
+            secs = seconds.loc[(size, method)]
+            lines.append(f"| {method} | {wide[method].median():.4f} | {wide[method].mean():.4f} | {wins} "
+                         f"| {secs:.2f} |")
     return "\n".join(lines)
 
 
@@ -120,26 +131,16 @@ def by_width(results, cut):
     return "\n".join(lines)
 
 
-def _n_estimators(value):
-    return value if value == "auto" else _positive_int(value)
-
-
-def _positive_int(value):
-    if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
-    return int(value)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="bundled", help="'bundled' or a checkpoint file")
     parser.add_argument("--sizes", default="64,128,256")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--datasets", default="all")
-    parser.add_argument("--n-estimators", type=_n_estimators, default="auto",
+    parser.add_argument("--n-estimators", type=count_or_auto, default="auto",
                         help="ensemble size; 'auto' is plain TabPFNClassifier's default: the "
                              "checkpoint's own count (32 for the bundled model)")
-    parser.add_argument("--features-per-member", type=_positive_int, default=None,
+    parser.add_argument("--features-per-member", type=positive_int, default=None,
                         help="columns each ensemble member sees (tabpfn's balanced subsampling); "
                              "default: the checkpoint's own settings (bundled model: a quarter of "
                              "the members on all columns, the rest on 5); 500 means all columns")
@@ -152,14 +153,20 @@ def main(argv=None):
     parser.add_argument("--width-cut", type=int, default=30)
     parser.add_argument("--summarize", default=None, metavar="CSV",
                         help="only print the tables of an earlier --out CSV")
+    parser.add_argument("--summary-seeds", default=None, metavar="S,S,...",
+                        help="with --summarize: only these seeds")
     args = parser.parse_args(argv)
+    sizes = list(map(int, args.sizes.split(",")))
     if args.summarize:
-        results = pd.read_csv(args.summarize).to_dict("records")
+        df = pd.read_csv(args.summarize)
+        df = df[df["size"].isin(sizes)]
+        if args.summary_seeds:
+            df = df[df["seed"].isin(list(map(int, args.summary_seeds.split(","))))]
+        results = df.to_dict("records")
         print(summarize(results))
         print(by_width(results, args.width_cut))
         return
     warnings.filterwarnings("ignore")
-    sys.path.insert(0, str(ROOT))
     from skcausalmix.finetuning import resolve_model_path
 
     model_path = resolve_model_path(args.model)
@@ -171,15 +178,14 @@ def main(argv=None):
     results = []
     if args.reuse_baselines:
         earlier = pd.read_csv(args.reuse_baselines)
-        earlier = earlier[earlier["method"] != "bundled (zero-shot)"]
-        earlier = earlier[earlier["dataset"].isin(names)
-                          & earlier["size"].isin(list(map(int, args.sizes.split(","))))
-                          & (earlier["seed"] < args.seeds)]
+        earlier = earlier[(earlier["method"] != EARLIER) & earlier["dataset"].isin(names)
+                          & earlier["size"].isin(sizes) & (earlier["seed"] < args.seeds)]
+        earlier["method"] = earlier["method"].replace(OURS, EARLIER)
         results.extend(earlier.to_dict("records"))
     for ref in refs:
         name = ref.name
         X, y = load_dataset(ref)
-        for size in map(int, args.sizes.split(",")):
+        for size in sizes:
             for seed in range(args.seeds):
                 try:
                     results.extend(run_one(name, X, y, size, seed, model_path, args.n_estimators,

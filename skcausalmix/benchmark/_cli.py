@@ -28,7 +28,14 @@ def _seeds(text):
     return list(range(int(text))) if "," not in text and text.isdigit() else _list(int)(text)
 
 
-def _count_or_auto(text):
+def positive_int(text):
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return int(text)
+
+
+def count_or_auto(text):
+    """An ensemble size: 'auto' (the checkpoint's own) or a positive integer."""
     if text == "auto":
         return text
     if not text.isdigit() or int(text) < 1:
@@ -58,7 +65,7 @@ def add_arguments(parser):
                        ("synthetic_ratio", float), ("val_fraction", float), ("max_test", int),
                        ("max_features", int), ("max_classes", int), ("context_size", int),
                        ("query_size", int), ("n_estimators_validation", int),
-                       ("n_estimators_inference", _count_or_auto), ("time_limit", float)):
+                       ("n_estimators_inference", count_or_auto), ("time_limit", float)):
         a("--" + name.replace("_", "-"), dest=name, type=kind, default=getattr(d, name),
           help=f"(default: {getattr(d, name)})")
     a("--eval-metric", choices=["roc_auc", "log_loss"], default=d.eval_metric)
