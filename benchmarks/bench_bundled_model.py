@@ -6,7 +6,9 @@
 For every dataset in ../shared/datasets, training size and seed: a stratified
 training subsample, the rest (at most ``--max-test`` rows, stratified) as the
 test set; test ROC-AUC (one-vs-rest macro for multiclass) of the checkpoint
-through plain ``TabPFNClassifier`` (zero-shot), LogisticRegression, k-nearest
+zero-shot, run as skcausalmix runs it (``TabPFNClassifier`` with the ensemble
+the checkpoint asks for, on the columns that vary in the training rows),
+LogisticRegression, k-nearest
 neighbours, RandomForest and HistGradientBoosting. The tables give the median
 and mean over datasets (after averaging seeds) per size, and how often the
 checkpoint beats each baseline; a last table splits the datasets by width
@@ -49,21 +51,28 @@ def auc(y_true, proba, classes):
     return classification_scores(codes, proba, len(classes))["roc_auc"]
 
 
-def member_views(model_path, features_per_member):
-    """``inference_config`` giving each member ``features_per_member`` columns (balanced)."""
-    if features_per_member is None:
-        return None
+def inference_settings(model_path, features_per_member):
+    """tabpfn ``inference_config`` for the checkpoint's ensemble, or for K columns a member.
+
+    ``features_per_member`` None: the ensemble the checkpoint asks for (None
+    for files that ask for none: tabpfn's own). Else every member on that
+    many columns (tabpfn's balanced subsampling); 500 means all columns.
+    """
     from tabpfn.preprocessing.configs import PreprocessorConfig
 
+    from skcausalmix.finetuning._ensemble import ENSEMBLE_KEY, ensemble_settings
     from skcausalmix.finetuning._model_loading import check_checkpoint
 
-    stored = check_checkpoint(model_path).get("inference_config")  # the header only
-    if not stored:
+    stored = check_checkpoint(model_path)  # the header only
+    if features_per_member is None:
+        spec = stored.get(ENSEMBLE_KEY)
+        return ensemble_settings(spec, stored["inference_config"]["PREPROCESS_TRANSFORMS"]) if spec else None
+    if not stored.get("inference_config"):
         raise SystemExit(f"{model_path} stores no inference config; --features-per-member needs one.")
     transforms = []
-    for t in stored["PREPROCESS_TRANSFORMS"]:
+    for t in stored["inference_config"]["PREPROCESS_TRANSFORMS"]:
         config = PreprocessorConfig(**{**t, "max_features_per_estimator": features_per_member})
-        if config not in transforms:  # the bundled model's full-width one becomes a repeat
+        if config not in transforms:
             transforms.append(config)
     return {"FEATURE_SUBSAMPLING_METHOD": "balanced", "PREPROCESS_TRANSFORMS": transforms}
 
@@ -71,6 +80,8 @@ def member_views(model_path, features_per_member):
 def run_one(name, X, y, size, seed, model_path, n_estimators, max_test, baselines_too=True,
             inference_config=None):
     from tabpfn import TabPFNClassifier
+
+    from skcausalmix.finetuning._ensemble import informative_columns, take_columns
 
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, train_size=size, stratify=y, random_state=seed)
     if len(y_te) > max_test:
@@ -80,9 +91,12 @@ def run_one(name, X, y, size, seed, model_path, n_estimators, max_test, baseline
     X_te, y_te = X_te[keep], y_te[keep]
     rows = []
     t = time.perf_counter()
+    keep = informative_columns(X_tr)  # as CausalMixTabPFNClassifier's final model
     clf = TabPFNClassifier(model_path=str(model_path), n_estimators=n_estimators, device="cpu",
-                           random_state=seed, inference_config=inference_config).fit(X_tr, y_tr)
-    rows.append((OURS, auc(y_te, clf.predict_proba(X_te), classes), time.perf_counter() - t))
+                           random_state=seed, inference_config=inference_config)
+    clf.fit(take_columns(X_tr, keep), y_tr)
+    proba = clf.predict_proba(take_columns(X_te, keep))
+    rows.append((OURS, auc(y_te, proba, classes), time.perf_counter() - t))
     for method, pipe in (baselines(X).items() if baselines_too else ()):
         t = time.perf_counter()
         pipe.fit(X_tr, y_tr)
@@ -138,12 +152,13 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--datasets", default="all")
     parser.add_argument("--n-estimators", type=count_or_auto, default="auto",
-                        help="ensemble size; 'auto' is plain TabPFNClassifier's default: the "
-                             "checkpoint's own count (32 for the bundled model)")
+                        help="ensemble size; 'auto': the count of the ensemble the checkpoint "
+                             "asks for (32 for the bundled model; tabpfn's 8 if none)")
     parser.add_argument("--features-per-member", type=positive_int, default=None,
                         help="columns each ensemble member sees (tabpfn's balanced subsampling); "
-                             "default: the checkpoint's own settings (bundled model: a quarter of "
-                             "the members on all columns, the rest on 5); 500 means all columns")
+                             "default: the ensemble the checkpoint asks for (bundled model: a "
+                             "quarter of the members on all columns, the rest on 5); 500 means "
+                             "all columns (with --n-estimators 8: plain TabPFNClassifier)")
     parser.add_argument("--max-test", type=int, default=1000)
     parser.add_argument("--out", default=None, help="CSV of all runs")
     parser.add_argument("--reuse-baselines", default=None, metavar="CSV",
@@ -170,7 +185,11 @@ def main(argv=None):
     from skcausalmix.finetuning import resolve_model_path
 
     model_path = resolve_model_path(args.model)
-    views = member_views(model_path, args.features_per_member)
+    views = inference_settings(model_path, args.features_per_member)
+    from skcausalmix.finetuning._ensemble import member_count, stored_ensemble
+
+    spec = stored_ensemble(model_path) if args.features_per_member is None else None
+    n_estimators = member_count(args.n_estimators, spec)
     from skcausalmix.benchmark import list_datasets, load_dataset
 
     refs = list_datasets(DATASETS, None if args.datasets == "all" else args.datasets.split(","))
@@ -188,7 +207,7 @@ def main(argv=None):
         for size in sizes:
             for seed in range(args.seeds):
                 try:
-                    results.extend(run_one(name, X, y, size, seed, model_path, args.n_estimators,
+                    results.extend(run_one(name, X, y, size, seed, model_path, n_estimators,
                                            args.max_test, baselines_too=not args.reuse_baselines,
                                            inference_config=views))
                 except ValueError as exc:  # e.g. a class with too few rows to stratify

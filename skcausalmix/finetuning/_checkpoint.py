@@ -7,6 +7,8 @@ tabpfn, torch and safetensors are imported inside the functions so that
 from dataclasses import asdict
 from pathlib import Path
 
+from ._ensemble import ENSEMBLE_KEY, ensemble_spec
+
 ARCHITECTURE = "tabpfn_v3"
 
 # A small TabPFN v3: tens of thousands of times cheaper than the official one.
@@ -26,25 +28,13 @@ SMALL_V3_CONFIG = {
 }
 
 
-# The ensemble the bundled model runs by default ("auto"): N_MEMBERS members,
-# a quarter of them on all columns, the rest on random subsets of
-# FEATURES_PER_MEMBER columns (tabpfn's balanced feature subsampling). The
-# small model, pretrained on tables of at most 30 columns, predicts better
-# from many small views than from one wide one; the full-width quarter keeps
-# what only the whole row shows (benchmarks/results/feature_subspaces.md).
-# tabpfn gives a lone member the first configuration, so the one-member
-# steps of fine-tuning still see every column.
-FEATURES_PER_MEMBER = 5
-N_MEMBERS = 32
-
-
 def inference_config_dict():
     """Inference settings stored in our checkpoints.
 
     tabpfn's v2.5 classifier defaults, without the SVD components and the
     fingerprint column, which a small model trained on raw prior features
-    has never seen, and with the ensemble described above: four preprocessing
-    configurations share the members equally, one of them on all columns.
+    has never seen. They are what a plain ``TabPFNClassifier`` runs; the
+    ensemble skcausalmix runs is stored beside them (``_ensemble``).
     """
     from tabpfn.inference_config import InferenceConfig
     from tabpfn.model_loading import ModelVersion
@@ -52,12 +42,7 @@ def inference_config_dict():
     config = asdict(InferenceConfig.get_default("multiclass", ModelVersion.V2_5))
     for transform in config["PREPROCESS_TRANSFORMS"]:
         transform["global_transformer_name"] = None
-    squash, plain = config["PREPROCESS_TRANSFORMS"]  # tabpfn's two, in this order
-    few = {"max_features_per_estimator": FEATURES_PER_MEMBER}
-    config["PREPROCESS_TRANSFORMS"] = [squash, {**plain, **few}, {**squash, **few}, {**plain, **few}]
     config["FINGERPRINT_FEATURE"] = False
-    config["FEATURE_SUBSAMPLING_METHOD"] = "balanced"
-    config["N_ESTIMATORS"] = N_MEMBERS
     return config
 
 
@@ -96,6 +81,7 @@ def save_checkpoint(model, config, path, extra=None):
         "config": dict(config),
         "architecture_name": ARCHITECTURE,
         "inference_config": inference_config_dict(),
+        ENSEMBLE_KEY: ensemble_spec(),
         **(extra or {}),
     }
     return write_checkpoint(checkpoint, path)
@@ -122,7 +108,7 @@ def write_checkpoint(checkpoint, path):
 
 
 def refresh_inference_config(path, out=None):
-    """Rewrite a checkpoint's inference settings from ``inference_config_dict``.
+    """Rewrite a checkpoint's inference settings and ensemble to the current ones.
 
     Weights, architecture and config are kept as they are; ``out`` defaults
     to ``path`` (in place).
@@ -131,6 +117,7 @@ def refresh_inference_config(path, out=None):
 
     checkpoint = Checkpoint(str(path)).load()
     checkpoint["inference_config"] = inference_config_dict()
+    checkpoint[ENSEMBLE_KEY] = ensemble_spec()
     return write_checkpoint(checkpoint, path if out is None else out)
 
 

@@ -16,6 +16,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._messages import label_repr as _label
 from .._progress import progress_bar
 from ..over_sampling._causal_mix import MIN_CLASS_ROWS
+from ._ensemble import (
+    ENSEMBLE_KEY,
+    ensemble_settings,
+    informative_columns,
+    member_count,
+    stored_ensemble,
+    take_columns,
+)
 from ._loop import (
     SYNTHETIC_ROUTES,
     EarlyStopping,
@@ -89,10 +97,10 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
     n_estimators_validation : int, default=2
         Ensemble members when scoring the validation set.
     n_estimators_inference : int or "auto", default="auto"
-        Ensemble members of the final model. "auto" takes the checkpoint's
-        own count, as plain ``TabPFNClassifier`` does: for the bundled model
-        32 members, 24 of them on random 5-column subsets; tabpfn's 8 for the
-        official weights.
+        Ensemble members of the final model. "auto" takes the ensemble the
+        checkpoint asks for: for the bundled model 32 members, 24 of them on
+        random 5-column subsets of the columns that vary in the training
+        rows; tabpfn's 8 for the official weights.
     early_stopping : bool, default=True
         Stop after ``patience`` epochs without improvement. The best epoch's
         weights are restored either way.
@@ -138,7 +146,14 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
     model_path_ : pathlib.Path
         The checkpoint the weights started from.
     model_ : tabpfn.TabPFNClassifier
-        The fine-tuned model, fitted on the real rows.
+        The fine-tuned model, fitted on the real rows (the columns of
+        ``inference_features_``).
+    ensemble_ : dict or None
+        The ensemble the checkpoint asks for (``n_members``,
+        ``features_per_member``); None runs tabpfn's own.
+    inference_features_ : ndarray of bool of shape (`n_features_in_`,)
+        The columns ``model_`` sees: those that vary in the final context
+        (tabpfn would drop the others from every member).
 
     Examples
     --------
@@ -326,9 +341,17 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
                 record["eval_log_loss"] = monitored["log_loss"]
             return record
 
-        with tabpfn.few_members_expected():
-            self._fine_tune(clf, X_tr, y_tr, X_syn, y_syn, evaluate, rng, seed, start)
-        self.model_ = make_eval(clf, self.n_estimators_inference, X_context, y_context)
+        self._fine_tune(clf, X_tr, y_tr, X_syn, y_syn, evaluate, rng, seed, start)
+
+        self.ensemble_ = stored_ensemble(self.model_path_)
+        settings = (ensemble_settings(self.ensemble_, tabpfn.preprocess_configs(clf))
+                    if self.ensemble_ else None)
+        self.inference_features_ = informative_columns(X_context)
+        self.model_ = tabpfn.frozen_copy(
+            clf, n_estimators=member_count(self.n_estimators_inference, self.ensemble_),
+            device=device, random_state=seed,
+            ignore_pretraining_limits=self.ignore_pretraining_limits, settings=settings,
+        ).fit(take_columns(X_context, self.inference_features_), y_context)
         return self
 
     def _fine_tune(self, clf, X_tr, y_tr, X_syn, y_syn, evaluate, rng, seed, start):
@@ -565,7 +588,7 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         """Class probabilities from the fine-tuned model, columns in ``classes_`` order."""
         check_is_fitted(self, "model_")
         X = self._check_table(X, reset=False)
-        proba = self.model_.predict_proba(X)
+        proba = self.model_.predict_proba(take_columns(X, self.inference_features_))
         out = np.zeros((len(proba), len(self.classes_)))
         out[:, np.asarray(self.model_.classes_, dtype=int)] = proba
         return out
@@ -578,14 +601,22 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
     def save_model(self, path):
         """Write the fine-tuned weights as a tabpfn checkpoint.
 
-        ``TabPFNClassifier(model_path=path)`` loads it. ``.safetensors`` is
+        ``TabPFNClassifier(model_path=path)`` loads it (with tabpfn's own
+        ensemble); ``CausalMixTabPFNClassifier(model_path=path)`` runs the
+        ensemble the original checkpoint asked for. ``.safetensors`` is
         recommended; ``.ckpt``/``.pth`` are written weights-only.
         """
         check_is_fitted(self, "model_")
         from . import _tabpfn_adapter as tabpfn
         from ._checkpoint import write_checkpoint
+        from ._model_loading import check_checkpoint
 
-        return write_checkpoint(tabpfn.checkpoint_dict(self.model_), path)
+        checkpoint = tabpfn.checkpoint_dict(self.model_)
+        if self.ensemble_:
+            # the settings the file asked for, not those the ensemble ran with
+            checkpoint["inference_config"] = check_checkpoint(self.model_path_)["inference_config"]
+            checkpoint[ENSEMBLE_KEY] = self.ensemble_
+        return write_checkpoint(checkpoint, path)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -5,15 +5,17 @@ A tabpfn upgrade that moves these pieces should only touch this file.
 
 import copy
 import warnings
-from contextlib import contextmanager
 from dataclasses import asdict
 
 import numpy as np
 
 
 def new_classifier(model_spec, *, n_estimators, device, random_state, fit_mode,
-                   ignore_pretraining_limits=False):
-    """A ``TabPFNClassifier`` on a checkpoint path or on in-memory weights."""
+                   ignore_pretraining_limits=False, settings=None):
+    """A ``TabPFNClassifier`` on a checkpoint path or on in-memory weights.
+
+    ``settings`` override the checkpoint's inference settings (the ensemble).
+    """
     from tabpfn import TabPFNClassifier
 
     return TabPFNClassifier(
@@ -25,7 +27,7 @@ def new_classifier(model_spec, *, n_estimators, device, random_state, fit_mode,
         ignore_pretraining_limits=ignore_pretraining_limits,
         # Our loop hands tabpfn plain tables; text and date expansion would show
         # the final model features its weights were not tuned on.
-        inference_config={"TRANSFORM_TEXT": False, "TRANSFORM_DATES": False},
+        inference_config={"TRANSFORM_TEXT": False, "TRANSFORM_DATES": False, **(settings or {})},
     )
 
 
@@ -42,20 +44,6 @@ def trainable_classifier(model_path, *, n_estimators, device, random_state,
     return clf
 
 
-@contextmanager
-def few_members_expected():
-    """Silence tabpfn's warning that few members leave some columns unseen.
-
-    Fine-tuning steps and validation run one or two members on purpose; with
-    a checkpoint that gives each member a subset of the columns (the bundled
-    one), tabpfn would warn about it at every step.
-    """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"Running \d+ estimators covers at most",
-                                category=UserWarning)
-        yield
-
-
 def network(clf):
     """The torch module holding the weights."""
     return clf.models_[0]
@@ -70,7 +58,8 @@ def model_limits(clf):
             inference.MAX_CPU_SAMPLES)
 
 
-def frozen_copy(clf, *, n_estimators, device, random_state, ignore_pretraining_limits=False):
+def frozen_copy(clf, *, n_estimators, device, random_state, ignore_pretraining_limits=False,
+                settings=None):
     """An inference classifier on a copy of ``clf``'s current weights."""
     from tabpfn import ModelSpecs
 
@@ -81,7 +70,12 @@ def frozen_copy(clf, *, n_estimators, device, random_state, ignore_pretraining_l
     )
     return new_classifier(spec, n_estimators=n_estimators, device=device,
                           random_state=random_state, fit_mode="fit_preprocessors",
-                          ignore_pretraining_limits=ignore_pretraining_limits)
+                          ignore_pretraining_limits=ignore_pretraining_limits, settings=settings)
+
+
+def preprocess_configs(clf):
+    """The checkpoint's own preprocessing configurations of a loaded classifier."""
+    return list(clf.inference_config_.PREPROCESS_TRANSFORMS)
 
 
 def episode_batch(clf, X_context, y_context, X_query, y_query, seed):

@@ -164,6 +164,12 @@ def test_save_and_pickle_round_trips(tiny_checkpoint, small_data, tmp_path):
 
     plain = TabPFNClassifier(model_path=str(path), n_estimators=1, device="cpu").fit(X, y)
     assert plain.predict_proba(X).shape == (90, 2)
+    # the file keeps the checkpoint's own settings and the ensemble it asks for
+    from tabpfn.checkpoint import Checkpoint
+
+    saved, original = Checkpoint(str(path)).load(), Checkpoint(str(tiny_checkpoint)).load()
+    assert saved["inference_config"] == original["inference_config"]
+    assert saved["skcausalmix_ensemble"] == original["skcausalmix_ensemble"]
     again = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(again.predict_proba(X), expected)
     ckpt = clf.save_model(tmp_path / "tuned.ckpt")  # weights-only torch format
@@ -259,9 +265,10 @@ def test_bad_checkpoints(tmp_path, small_data):
 def _checked_estimator():
     # epochs=0 keeps the ~50 checks fast: they test the estimator contract (the
     # loop itself is exercised by the tests above).
-    from skcausalmix.finetuning._checkpoint import build_random_checkpoint
     import tempfile
     from pathlib import Path
+
+    from skcausalmix.finetuning._checkpoint import build_random_checkpoint
 
     path = Path(tempfile.gettempdir()) / "skcausalmix-check-estimator-v3.safetensors"
     if not path.exists():
@@ -290,26 +297,39 @@ def test_sklearn_check_estimator():
     assert sum(r["status"] == "passed" for r in results) > 40
 
 
-def test_few_member_steps_stay_quiet_and_the_final_model_takes_the_checkpoints_count(tiny_checkpoint):
+def test_final_model_runs_the_checkpoints_ensemble_on_the_columns_that_vary(tiny_checkpoint):
     import warnings
 
-    from sklearn.datasets import make_classification
+    from skcausalmix.finetuning._ensemble import (
+        FEATURES_PER_MEMBER,
+        N_MEMBERS,
+        ensemble_spec,
+    )
 
-    from skcausalmix.finetuning._checkpoint import FEATURES_PER_MEMBER, N_MEMBERS
-
-    X, y = make_classification(80, 12, random_state=0)
+    # 100 columns, 60 never set: small views of these all-constant columns
+    # made tabpfn give up ("All features are constant")
+    rng = np.random.RandomState(0)
+    X = np.zeros((80, 100))
+    X[:, :40] = rng.random_sample((80, 40)) < 0.3
+    y = (X[:, :3].sum(1) > 0).astype(int)
     params = {k: v for k, v in FAST.items() if k != "n_estimators_inference"}
-    params["n_estimators_validation"] = 2  # one full-width member, one on 5 columns
+    params["n_estimators_validation"] = 2
     assert CausalMixTabPFNClassifier().n_estimators_inference == "auto"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         clf = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, augmenter=None, **params).fit(X, y)
-    # few-member validation sees subsets by design: tabpfn's warning would repeat every epoch
     assert not [w for w in caught if "covers at most" in str(w.message)]
+    assert clf.ensemble_ == ensemble_spec()
+    np.testing.assert_array_equal(clf.inference_features_, np.arange(100) < 40)
     subsets = clf.model_.ensemble_preprocessor_.subsample_feature_indices
     assert len(subsets) == N_MEMBERS
     assert {len(s) for s in subsets if s is not None} == {FEATURES_PER_MEMBER}
+    assert clf.predict_proba(X).shape == (80, 2)
+    # test rows may set a column that never varied in training: it is not read
+    X_new = X.copy()
+    X_new[:, 40:] = 1.0
+    np.testing.assert_array_equal(clf.predict_proba(X_new), clf.predict_proba(X))
 
-    with pytest.warns(UserWarning, match="covers at most 10 of 12 features"):
+    with pytest.warns(UserWarning, match="covers at most"):
         CausalMixTabPFNClassifier(model_path=tiny_checkpoint, augmenter=None,
                                   **{**FAST, "n_estimators_inference": 2}).fit(X, y)
