@@ -609,12 +609,9 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "model_")
         from . import _tabpfn_adapter as tabpfn
         from ._checkpoint import write_checkpoint
-        from ._model_loading import check_checkpoint
 
         checkpoint = tabpfn.checkpoint_dict(self.model_)
         if self.ensemble_:
-            # the settings the file asked for, not those the ensemble ran with
-            checkpoint["inference_config"] = check_checkpoint(self.model_path_)["inference_config"]
             checkpoint[ENSEMBLE_KEY] = self.ensemble_
         return write_checkpoint(checkpoint, path)
 

@@ -137,17 +137,24 @@ def context_has_query_labels(batch):
 
 
 def checkpoint_dict(clf):
-    """A plain checkpoint dict (state_dict, config, architecture, inference config)."""
+    """A plain checkpoint dict (state_dict, config, architecture, inference config).
+
+    For a ``frozen_copy`` the inference config is the checkpoint's own, not
+    the one its ``settings`` made.
+    """
+    from tabpfn import ModelSpecs
     from tabpfn.model_loading import _resolve_architecture_name
 
     from ._checkpoint import plain_state_dict
 
     config = clf.configs_[0]
+    spec = clf.model_path
+    own = spec.inference_config if isinstance(spec, ModelSpecs) else clf.inference_config_
     return {
         "state_dict": plain_state_dict(network(clf)),
         "config": asdict(config),
         "architecture_name": _resolve_architecture_name(config),
-        "inference_config": asdict(clf.inference_config_),
+        "inference_config": asdict(own),
     }
 
 
