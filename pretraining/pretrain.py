@@ -200,7 +200,7 @@ def main(argv=None):
     parser.add_argument("--init-from", default=None, help="safetensors weights to start from")
     parser.add_argument("--start-step", type=int, default=0, help="schedule step of --init-from")
     parser.add_argument("--refresh-inference-config", default=None, metavar="FILE",
-                        help="rewrite FILE's inference settings to the current ones (weights kept) and exit")
+                        help="rewrite FILE's inference settings and ensemble to the current ones (weights kept) and exit")
     args = parser.parse_args(argv)
     if args.refresh_inference_config:
         print(f"inference settings of {refresh_inference_config(args.refresh_inference_config)} refreshed")

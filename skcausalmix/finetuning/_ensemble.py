@@ -44,7 +44,7 @@ def ensemble_settings(spec, transforms):
     (dicts or tabpfn ``PreprocessorConfig``). The first runs on all columns;
     three times as many members, cycling through the configurations, run on
     ``features_per_member`` columns each. tabpfn deals the configurations to
-    members in turn, so a lone member (a fine-tuning step) is full-width.
+    members in turn, so a one-member ensemble is full-width.
     """
     from dataclasses import asdict, is_dataclass
 
