@@ -51,8 +51,8 @@ def auc(y_true, proba, classes):
     return classification_scores(codes, proba, len(classes))["roc_auc"]
 
 
-def inference_settings(model_path, features_per_member):
-    """tabpfn ``inference_config`` for the checkpoint's ensemble, or for K columns a member.
+def inference_settings(model_path, features_per_member, n_estimators):
+    """tabpfn ``(inference_config, n_estimators)`` for the checkpoint's ensemble, or K columns a member.
 
     ``features_per_member`` None: the ensemble the checkpoint asks for (None
     for files that ask for none: tabpfn's own). Else every member on that
@@ -60,13 +60,20 @@ def inference_settings(model_path, features_per_member):
     """
     from tabpfn.preprocessing.configs import PreprocessorConfig
 
-    from skcausalmix.finetuning._ensemble import ENSEMBLE_KEY, ensemble_settings
+    from skcausalmix.finetuning._ensemble import (
+        ENSEMBLE_KEY,
+        ensemble_settings,
+        member_count,
+    )
     from skcausalmix.finetuning._model_loading import check_checkpoint
 
     stored = check_checkpoint(model_path)  # the header only
     if features_per_member is None:
         spec = stored.get(ENSEMBLE_KEY)
-        return ensemble_settings(spec, stored["inference_config"]["PREPROCESS_TRANSFORMS"]) if spec else None
+        if not spec:
+            return None, n_estimators
+        transforms = stored["inference_config"]["PREPROCESS_TRANSFORMS"]
+        return ensemble_settings(spec, transforms), member_count(n_estimators, spec)
     if not stored.get("inference_config"):
         raise SystemExit(f"{model_path} stores no inference config; --features-per-member needs one.")
     transforms = []
@@ -74,7 +81,7 @@ def inference_settings(model_path, features_per_member):
         config = PreprocessorConfig(**{**t, "max_features_per_estimator": features_per_member})
         if config not in transforms:
             transforms.append(config)
-    return {"FEATURE_SUBSAMPLING_METHOD": "balanced", "PREPROCESS_TRANSFORMS": transforms}
+    return {"FEATURE_SUBSAMPLING_METHOD": "balanced", "PREPROCESS_TRANSFORMS": transforms}, n_estimators
 
 
 def run_one(name, X, y, size, seed, model_path, n_estimators, max_test, baselines_too=True,
@@ -185,11 +192,7 @@ def main(argv=None):
     from skcausalmix.finetuning import resolve_model_path
 
     model_path = resolve_model_path(args.model)
-    views = inference_settings(model_path, args.features_per_member)
-    from skcausalmix.finetuning._ensemble import member_count, stored_ensemble
-
-    spec = stored_ensemble(model_path) if args.features_per_member is None else None
-    n_estimators = member_count(args.n_estimators, spec)
+    views, n_estimators = inference_settings(model_path, args.features_per_member, args.n_estimators)
     from skcausalmix.benchmark import list_datasets, load_dataset
 
     refs = list_datasets(DATASETS, None if args.datasets == "all" else args.datasets.split(","))

@@ -11,6 +11,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 import skcausalmix.finetuning._tabpfn_adapter as adapter
 from skcausalmix.finetuning import CausalMixTabPFNClassifier
+from skcausalmix.finetuning._ensemble import ENSEMBLE_KEY
 
 from ..conftest import load_shared
 from .conftest import FAST
@@ -170,7 +171,7 @@ def test_save_and_pickle_round_trips(tiny_checkpoint, small_data, tmp_path):
     saved, original = Checkpoint(str(path)).load(), Checkpoint(str(tiny_checkpoint)).load()
     for key in ("PREPROCESS_TRANSFORMS", "FEATURE_SUBSAMPLING_METHOD", "N_ESTIMATORS"):
         assert saved["inference_config"][key] == original["inference_config"][key]
-    assert saved["skcausalmix_ensemble"] == original["skcausalmix_ensemble"]
+    assert saved[ENSEMBLE_KEY] == original[ENSEMBLE_KEY]
     again = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(again.predict_proba(X), expected)
     ckpt = clf.save_model(tmp_path / "tuned.ckpt")  # weights-only torch format

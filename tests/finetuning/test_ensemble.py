@@ -6,6 +6,7 @@ import pytest
 from sklearn.datasets import make_classification
 
 from skcausalmix.finetuning._ensemble import (
+    ENSEMBLE_KEY,
     FEATURES_PER_MEMBER,
     N_MEMBERS,
     ensemble_settings,
@@ -33,7 +34,7 @@ def test_our_checkpoints_ask_for_it_and_others_do_not(tiny_checkpoint, tmp_path)
 
     assert stored_ensemble(tiny_checkpoint) == ensemble_spec()
     other = Checkpoint(str(tiny_checkpoint)).load()
-    other.pop("skcausalmix_ensemble")
+    other.pop(ENSEMBLE_KEY)
     assert stored_ensemble(write_checkpoint(other, tmp_path / "other.safetensors")) is None
 
 
