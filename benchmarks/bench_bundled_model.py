@@ -16,7 +16,8 @@ checkpoint beats each baseline; a last table splits the datasets by width
 checkpoint's pretraining). With ``--reuse-baselines CSV`` the earlier file's
 checkpoint runs are kept too, as "bundled (earlier)", so the tables compare
 the two. ``--summarize CSV`` prints the tables of an earlier ``--out`` file
-without running anything (``--sizes``/``--summary-seeds`` pick a part).
+without running anything (``--sizes``/``--summary-seeds`` pick a part,
+``--per-dataset`` adds each dataset's mean over seeds).
 """
 
 import argparse
@@ -131,6 +132,18 @@ def summarize(results):
     return "\n".join(lines)
 
 
+def per_dataset(results):
+    """Mean ROC-AUC over seeds, one row per dataset, one table per size."""
+    per = pd.DataFrame(results).groupby(["size", "dataset", "method"])["roc_auc"].mean()
+    lines = []
+    for size, part in per.groupby("size"):
+        table = part.droplevel("size").unstack("method")
+        lines += [f"\n### Per dataset, {size} training rows (mean over seeds)\n",
+                  "| dataset | " + " | ".join(table.columns) + " |", "|---" * (len(table.columns) + 1) + "|"]
+        lines += [f"| {name} | " + " | ".join(f"{v:.4f}" for v in row) + " |" for name, row in table.iterrows()]
+    return "\n".join(lines)
+
+
 def by_width(results, cut):
     """Median and mean per size for datasets with <= cut and > cut features."""
     import json
@@ -177,6 +190,8 @@ def main(argv=None):
                         help="only print the tables of an earlier --out CSV")
     parser.add_argument("--summary-seeds", default=None, metavar="S,S,...",
                         help="with --summarize: only these seeds")
+    parser.add_argument("--per-dataset", action="store_true",
+                        help="with --summarize: also each dataset's mean over seeds")
     args = parser.parse_args(argv)
     sizes = list(map(int, args.sizes.split(",")))
     if args.summarize:
@@ -187,6 +202,8 @@ def main(argv=None):
         results = df.to_dict("records")
         print(summarize(results))
         print(by_width(results, args.width_cut))
+        if args.per_dataset:
+            print(per_dataset(results))
         return
     warnings.filterwarnings("ignore")
     from skcausalmix.finetuning import resolve_model_path
