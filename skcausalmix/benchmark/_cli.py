@@ -28,19 +28,15 @@ def _seeds(text):
     return list(range(int(text))) if "," not in text and text.isdigit() else _list(int)(text)
 
 
-def positive_int(text):
+def positive_int(text, expected="a positive integer"):
     if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
     return int(text)
 
 
 def count_or_auto(text):
     """An ensemble size: 'auto' (the checkpoint's own) or a positive integer."""
-    if text == "auto":
-        return text
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected 'auto' or a positive integer, got {text!r}")
-    return int(text)
+    return text if text == "auto" else positive_int(text, "'auto' or a positive integer")
 
 
 def add_arguments(parser):

@@ -300,6 +300,7 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         X_ev, y_ev = self._check_eval_set(eval_set)
 
         self.model_path_ = resolve_model_path(self.model_path)
+        self.ensemble_ = stored_ensemble(self.model_path_)  # the header, before any long work
         device = _resolve_device(self.device)
         clf = tabpfn.trainable_classifier(
             self.model_path_, n_estimators=self.n_estimators_finetune, device=device,
@@ -343,7 +344,6 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
 
         self._fine_tune(clf, X_tr, y_tr, X_syn, y_syn, evaluate, rng, seed, start)
 
-        self.ensemble_ = stored_ensemble(self.model_path_)
         settings = (ensemble_settings(self.ensemble_, tabpfn.preprocess_configs(clf))
                     if self.ensemble_ else None)
         self.inference_features_ = informative_columns(X_context)

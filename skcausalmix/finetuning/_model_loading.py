@@ -111,11 +111,15 @@ def _read_metadata(path):
         except Exception as exc:  # safetensors raises its own error types
             raise ValueError(f"Checkpoint {path.name} is corrupt or not a safetensors file: {exc}") from exc
     import pickle
+    import zipfile
 
     import torch
 
     try:
-        checkpoint = torch.load(str(path), map_location="cpu", weights_only=True)
+        # Only the metadata is wanted: map the tensors instead of reading them
+        # (official checkpoints run to hundreds of MB; torch's zip format only).
+        checkpoint = torch.load(str(path), map_location="cpu", weights_only=True,
+                                mmap=zipfile.is_zipfile(path))
     except pickle.UnpicklingError as exc:
         raise ValueError(
             f"Checkpoint {path.name} holds Python objects beyond plain weights and was not "

@@ -37,6 +37,25 @@ def test_explicit_path_wins(tmp_path):
     assert resolve_model_path("bundled") == bundled_model_path()
 
 
+@pytest.mark.parametrize("zip_format", [True, False])
+def test_torch_checkpoints_are_read_in_either_format(tmp_path, zip_format):
+    """The header is read with the tensors memory-mapped (zip format) or loaded (legacy)."""
+    import torch
+
+    from skcausalmix.finetuning._ensemble import (
+        ENSEMBLE_KEY,
+        ensemble_spec,
+        stored_ensemble,
+    )
+
+    path = tmp_path / "weights.ckpt"
+    torch.save({"state_dict": {"w": torch.ones(3)}, "config": {"max_num_classes": 10},
+                "architecture_name": "tabpfn_v3", ENSEMBLE_KEY: ensemble_spec()},
+               path, _use_new_zipfile_serialization=zip_format)
+    assert loading.check_checkpoint(path)["architecture_name"] == "tabpfn_v3"
+    assert stored_ensemble(path) == ensemble_spec()
+
+
 def test_auto_falls_back_to_bundled_with_one_warning(monkeypatch):
     monkeypatch.setattr(loading, "_official_classifier_path", lambda download: (None, "offline"))
     monkeypatch.setattr(loading, "_warned_fallback", False)
