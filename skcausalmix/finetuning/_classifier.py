@@ -441,6 +441,7 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
                 "Sparse input is not supported; convert it with X.toarray() first."
             )
         is_frame = isinstance(X, pd.DataFrame)
+        _reject_datetimes(X)
         if y is None:
             checked = validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=False,
                                     ensure_min_samples=1)
@@ -671,6 +672,22 @@ def _numeric_if_possible(X):
         except (TypeError, ValueError):
             return X
     return X
+
+
+def _reject_datetimes(X):
+    # tabpfn refuses them too, but its advice (an inference_config) is not ours to give.
+    if isinstance(X, pd.DataFrame):
+        bad = list(X.select_dtypes(include=["datetime", "datetimetz", "timedelta"]).columns)
+        where = f"Columns {bad[:5]} hold"
+    else:
+        bad = np.asarray(X).dtype.kind in "mM"
+        where = f"X ({np.asarray(X).dtype}) holds"
+    if bad:
+        raise ValueError(
+            f"{where} dates or durations, which TabPFN does not take; turn them into "
+            "numbers first (e.g. X[col].dt.year and X[col].dt.dayofweek, or "
+            "X[col].astype('int64'))."
+        )
 
 
 def _reject_infinity(X):

@@ -10,6 +10,8 @@ from scipy import sparse
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
 
+from ..scm._table import validation_view
+
 
 # The fitted attributes every augmenter documents (imblearn's Substitution).
 AUGMENTER_ATTRIBUTES_DOCSTRING = """sampling_strategy_ : dict
@@ -54,7 +56,7 @@ class BaseAugmenter(BaseOverSampler):
         y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
         # dtype=None keeps text columns and NaN; a DataFrame keeps its dtypes,
         # which say which columns are categorical.
-        X_checked, y = validate_data(self, X=X, y=y, reset=True, dtype=None,
+        X_checked, y = validate_data(self, X=validation_view(X), y=y, reset=True, dtype=None,
                                      ensure_all_finite=False)
         return (X if isinstance(X, pd.DataFrame) else X_checked), y, binarize_y
 

@@ -13,7 +13,9 @@ from sklearn.preprocessing import StandardScaler
 
 
 def default_regressor():
-    return LinearRegression()
+    # Scaled inputs: least squares drops parents measured in tiny units
+    # (values ~1e-12 next to the 0/1 label columns) as rank-deficient.
+    return make_pipeline(StandardScaler(), LinearRegression())
 
 
 def default_classifier():

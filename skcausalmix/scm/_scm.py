@@ -14,7 +14,7 @@ from scipy import sparse
 from ._discovery import DISCOVERY_METHODS, discover, graph_to_adjacency, topological_order
 from .._progress import progress_bar
 from ._equations import NodeEquation, default_classifier, default_regressor
-from ._table import CATEGORICAL, TableEncoder
+from ._table import CATEGORICAL, TableEncoder, validation_view
 
 
 class StructuralCausalModel(BaseEstimator):
@@ -43,7 +43,7 @@ class StructuralCausalModel(BaseEstimator):
         list of ``(parent, child)`` / ``(parent, child, weight)`` tuples naming
         columns by name or position. It must be acyclic.
     regressor : regressor, default=None
-        Estimator cloned for each numeric node. None means
+        Estimator cloned for each numeric node. None means a standardised
         ``LinearRegression``, a linear SCM refitted on the parents.
     classifier : classifier with ``predict_proba``, default=None
         Estimator cloned for each categorical node; values are drawn from its
@@ -157,7 +157,8 @@ class StructuralCausalModel(BaseEstimator):
                 "columns. Convert it with X.toarray() first."
             )
         # Shape checks and feature names; the table itself is typed by the encoder.
-        validate_data(self, X, reset=True, dtype=None, ensure_all_finite=False, ensure_min_samples=2)
+        validate_data(self, validation_view(X), reset=True, dtype=None, ensure_all_finite=False,
+                      ensure_min_samples=2)
         encoder = TableEncoder(self.categorical_features)
         Z, missing = encoder.fit_transform(X)
         n_samples, n_features = Z.shape
@@ -174,7 +175,9 @@ class StructuralCausalModel(BaseEstimator):
             Zc = Z - _class_means(Z, labels, n_classes)[labels]
             # A column constant within every class is a function of the label
             # alone: it stays a root and out of discovery.
-            spread = Zc.std(axis=0) > 1e-12 * np.maximum(1.0, np.abs(Z).max(axis=0))
+            # Relative to the column's own magnitude, so that columns of tiny
+            # units are not mistaken for constant ones.
+            spread = Zc.std(axis=0) > 1e-12 * np.abs(Z).max(axis=0)
             active = np.flatnonzero(~constant & spread)
             Zc = Zc[:, active]
             B = np.zeros((n_features, n_features))

@@ -14,6 +14,8 @@ from scipy import sparse
 CONTINUOUS = "continuous"
 INTEGER = "integer"
 CATEGORICAL = "categorical"
+# Largest |value| of a numeric column (and inverse of the smallest nonzero one).
+MAX_MAGNITUDE = 1e150
 
 
 @dataclass
@@ -103,6 +105,18 @@ class TableEncoder:
         return _assemble(self.decode(Z, missing), self.input_meta_)
 
 
+def validation_view(X):
+    """``X`` as scikit-learn's ``validate_data`` can check it (shape, names).
+
+    Date and duration columns are numeric to the encoder, but numpy finds no
+    common dtype for them and floats: validation sees them as objects.
+    """
+    if not isinstance(X, pd.DataFrame):
+        return X
+    dated = X.select_dtypes(include=["datetime", "datetimetz", "timedelta"]).columns
+    return X.astype(dict.fromkeys(dated, object)) if len(dated) else X
+
+
 def _as_frame(X):
     if sparse.issparse(X):
         raise TypeError(
@@ -188,11 +202,10 @@ def _fit_column(values, name, categorical):
                 f"Column {name!r}: each value must be a string or a number (argument must "
                 f"be a string or a number), got {type(bad[0]).__name__}."
             )
-        cat = values if isinstance(values.dtype, pd.CategoricalDtype) else pd.Categorical(values)
-        cat = pd.Categorical(cat)
-        observed = np.unique(cat.codes[cat.codes >= 0])
-        levels = np.asarray(cat.categories, dtype=object)[observed]
-        codes = pd.Categorical(values, categories=levels).codes.astype(float)
+        # Declared but unused categories are not levels: they cannot be sampled.
+        cat = pd.Categorical(values).remove_unused_categories()
+        levels = np.asarray(cat.categories, dtype=object)
+        codes = cat.codes.astype(float)
         counts = np.bincount(codes[~miss].astype(int), minlength=len(levels))
         fill = float(np.argmax(counts))
         codes[miss] = fill
@@ -207,6 +220,14 @@ def _fit_column(values, name, categorical):
     if np.isinf(observed).any():
         raise ValueError(
             f"Column {name!r} contains infinite values; replace them (e.g. with NaN) first."
+        )
+    peak = np.abs(observed).max()
+    if peak > MAX_MAGNITUDE or 0 < peak < 1 / MAX_MAGNITUDE:
+        # Squares (variances, least squares) would overflow or underflow.
+        raise ValueError(
+            f"Column {name!r} holds values of magnitude up to {peak:.3g}; skcausalmix "
+            f"needs the largest |value| of a column between {1 / MAX_MAGNITUDE:.0e} and "
+            f"{MAX_MAGNITUDE:.0e}. Rescale the column (change its units) first."
         )
     integral = np.all(observed == np.round(observed))
     fill = float(np.median(observed))

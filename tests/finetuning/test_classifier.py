@@ -1,6 +1,7 @@
 import pickle
 
 import numpy as np
+import pandas as pd
 import pytest
 from imblearn.base import BaseSampler
 from imblearn.over_sampling import SMOTE
@@ -220,6 +221,10 @@ def test_pipeline_cross_validate_and_grid_search(tiny_checkpoint, small_data):
         (np.random.rand(60, 3), np.arange(60) % 11, {}, ValueError, "at most 10"),
         (np.random.rand(30, 3), np.r_[np.zeros(29), 1], {}, ValueError, "single row"),
         (np.c_[np.random.rand(30, 2), np.r_[np.inf, np.zeros(29)]], np.arange(30) % 2, {}, ValueError, "infinite"),
+        (pd.DataFrame({"x": np.random.rand(30), "day": pd.date_range("2020", periods=30)}),
+         np.arange(30) % 2, {}, ValueError, r"Columns \['day'\] hold dates or durations"),
+        (np.arange(30).astype("datetime64[D]").reshape(-1, 1), np.arange(30) % 2, {}, ValueError,
+         "dates or durations"),
         (np.random.rand(30, 3), np.arange(30) % 2, {"synthetic_in": "nowhere"}, ValueError, "synthetic_in"),
         (np.random.rand(30, 3), np.arange(30) % 2, {"epochs": -1}, ValueError, "epochs"),
     ],

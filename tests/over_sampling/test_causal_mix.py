@@ -11,7 +11,7 @@ from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_val_score
 
-from skcausalmix.over_sampling import CausalMixAugmenter
+from skcausalmix.over_sampling import CausalMixAugmenter, WithinClassMixup
 
 from ..conftest import load_shared
 
@@ -179,6 +179,31 @@ def test_infinity_and_sparse_and_wrong_shape():
         CausalMixAugmenter().fit_resample(sparse.csr_matrix(X), y)
     with pytest.raises(ValueError):
         CausalMixAugmenter().fit_resample(X[:, 0], y)
+
+
+@pytest.mark.parametrize("sampler", [CausalMixAugmenter, WithinClassMixup])
+@pytest.mark.parametrize("with_timezone", [False, True])
+def test_date_and_duration_columns_are_numeric(sampler, with_timezone):
+    # Floats beside naive dates have no common numpy dtype: validation used to fail.
+    rng = np.random.RandomState(0)
+    days = pd.date_range("2020-01-01", periods=60, freq="D")
+    X = pd.DataFrame({
+        "x": np.arange(60) + rng.standard_normal(60),
+        "day": days,
+        "local": days.tz_localize("Europe/Berlin"),
+        "wait": pd.to_timedelta(np.arange(60) * 60, unit="s"),
+        "gaps": pd.Series(days).where(rng.rand(60) > 0.3),
+    })
+    if not with_timezone:
+        X = X.drop(columns="local")
+    aug = sampler(n_synthetic=1.0, random_state=0)
+    X_res, _ = aug.fit_resample(X, np.arange(60) % 2)
+    pd.testing.assert_frame_equal(X_res.iloc[:60], X)
+    new = X_res[aug.synthetic_mask_]
+    assert list(new.dtypes) == list(X.dtypes)
+    for col in X.columns.drop(["x", "gaps"]):
+        assert new[col].notna().all() and X[col].min() <= new[col].min() and new[col].max() <= X[col].max()
+    assert new["gaps"].isna().any() and new["gaps"].notna().any()
 
 
 def test_nan_is_imputed_for_fitting_and_kept_in_real_rows():

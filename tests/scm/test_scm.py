@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -146,6 +148,8 @@ def test_same_seed_same_samples():
     [
         (np.ones((1, 3)), {}, "1 sample"),
         (np.array([[1.0, np.inf], [2.0, 3.0], [3.0, 1.0]]), {}, "infinite"),
+        (np.array([[1e200, 1.0], [2.0, 3.0], [3.0, 1.0]]), {}, "magnitude up to 1e\\+200"),
+        (np.array([[1e-200, 1.0], [0.0, 3.0], [3e-201, 1.0]]), {}, "Rescale the column"),
         (np.random.RandomState(0).rand(5, 10), {"discovery": "lingam-direct"}, "more rows than features"),
         (np.random.RandomState(0).rand(2, 3), {}, "at least 3 rows"),
         (np.random.RandomState(0).rand(50, 3), {"discovery": "nope"}, "discovery"),
@@ -156,6 +160,36 @@ def test_same_seed_same_samples():
 def test_bad_input(X, kwargs, match):
     with pytest.raises(ValueError, match=match):
         StructuralCausalModel(**kwargs).fit(X)
+
+
+@pytest.mark.parametrize("unit", [1e-20, 1e-100, 1e12, 1e100])
+def test_columns_in_tiny_or_huge_units_keep_their_structure(unit):
+    # b = 2 a + noise with a in some unit: the synthetic rows must keep the
+    # dependency and a's spread whatever the unit (least squares and the
+    # within-class constancy check used to drop tiny-unit parents).
+    rng = np.random.RandomState(0)
+    a = rng.standard_normal(200)
+    X = np.c_[a * unit, 2 * a + 0.1 * rng.standard_normal(200), rng.standard_normal(200)]
+    y = np.arange(200) % 2
+    X_new, _ = StructuralCausalModel(random_state=0).fit(X, y).sample(2000, random_state=1)
+    assert np.corrcoef(X_new[:, 0], X_new[:, 1])[0, 1] > 0.95
+    assert 0.8 < X_new[:, 0].std() / X[:, 0].std() < 1.25
+
+
+def test_unused_categories_are_not_levels():
+    # Declared but unobserved categories are never sampled, and the dtype
+    # (all its categories, their order) comes back unchanged.
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({
+        "x": rng.standard_normal(60),
+        "c": pd.Categorical(["a", "c"] * 30, categories=["c", "b", "a"]),
+    })
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scm = StructuralCausalModel(random_state=0).fit(X, np.arange(60) % 2)
+        X_new, _ = scm.sample(500, random_state=0)
+    assert X_new["c"].dtype == X["c"].dtype
+    assert set(X_new["c"]) == {"a", "c"}
 
 
 def test_sparse_is_a_type_error():
