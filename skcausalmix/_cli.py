@@ -72,8 +72,12 @@ def write_table(frame, path):
 
 def _split_target(frame, target, path):
     if target not in frame.columns:
+        sep = next((c for c in ";\t|" if frame.shape[1] == 1 and c in str(frame.columns[0])), None)
+        hint = f"; the file seems separated by {sep!r}, not ','" if sep else ""
         raise CLIError(f"{path}: no column {target!r} (columns: {', '.join(map(str, frame.columns[:10]))}"
-                       f"{', ...' if frame.shape[1] > 10 else ''})")
+                       f"{', ...' if frame.shape[1] > 10 else ''}){hint}")
+    if len(frame) == 0:
+        raise CLIError(f"{path}: no rows, only a header")
     y = frame[target]
     if y.isna().any():
         raise CLIError(f"{path}: target column {target!r} has {int(y.isna().sum())} missing values")

@@ -122,6 +122,12 @@ def test_errors_are_one_line_with_nonzero_status(table, tmp_path):
     frame.assign(target=frame["target"].where(frame.index > 0)).to_csv(tmp_path / "nan.csv", index=False)
     out = cli("augment", "nan.csv", "-t", "target", "-o", "o.csv", cwd=tmp_path)
     assert _one_line_error(out) and "missing values" in out.stderr
+    frame.to_csv(tmp_path / "semicolons.csv", index=False, sep=";")
+    out = cli("augment", "semicolons.csv", "-t", "target", "-o", "o.csv", cwd=tmp_path)
+    assert _one_line_error(out) and "separated by ';'" in out.stderr
+    frame.iloc[:0].to_csv(tmp_path / "header.csv", index=False)
+    out = cli("augment", "header.csv", "-t", "target", "-o", "o.csv", cwd=tmp_path)
+    assert _one_line_error(out) and "no rows" in out.stderr
     out = cli("augment", path, "-t", "target", "-o", "o.csv", "--categorical", "zzz", cwd=tmp_path)
     assert _one_line_error(out) and "zzz" in out.stderr
     out = cli("predict", path, path, "-o", "p.csv", cwd=tmp_path)
