@@ -291,6 +291,10 @@ class StructuralCausalModel(BaseEstimator):
                 raise ValueError("Give n_samples, or y to choose the classes.")
             return rng.choice(len(self.classes_), size=n_samples, p=self._class_prior)
         if isinstance(y, dict):
+            bad = {c: n for c, n in y.items()
+                   if isinstance(n, bool) or not isinstance(n, Integral) or n < 0}
+            if bad:
+                raise ValueError(f"y's row counts must be non-negative integers; got {bad}.")
             labels = np.concatenate(
                 [np.full(int(count), self._class_index(c)) for c, count in y.items()]
                 + [np.zeros(0, dtype=int)]
@@ -308,7 +312,7 @@ class StructuralCausalModel(BaseEstimator):
     def _class_index(self, label):
         hits = np.flatnonzero(self.classes_ == label)
         if len(hits) == 0:
-            raise ValueError(f"Unknown class {label!r}; the model knows {list(self.classes_)}.")
+            raise ValueError(f"Unknown class {label!r}; the model knows {self.classes_.tolist()}.")
         return int(hits[0])
 
 

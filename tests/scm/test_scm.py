@@ -225,6 +225,11 @@ def test_sample_argument_errors():
         scm.sample(3, y=[0, 1])
     with pytest.raises(ValueError, match="non-negative"):
         scm.sample(-1)
+    with pytest.raises(ValueError, match=r"row counts must be non-negative integers; got \{0: -1\}"):
+        scm.sample(y={0: -1, 1: 2})
+    with pytest.raises(ValueError, match="row counts"):
+        scm.sample(y={0: 2.5})
+    assert scm.sample(y={0: np.int64(2), 1: 0})[1].tolist() == [0, 0]
 
 
 def test_sklearn_check_estimator():
