@@ -1,0 +1,140 @@
+"""Screen: ensemble members on random projections of all columns, added to the bundled model's ensemble.
+
+    python benchmarks/screen_random_projections.py --datasets sonar,musk --size 128 --seeds 2 \
+        --dims 5,10,16 --members 16 --out screen.csv
+
+For every dataset and seed (the splits of ``bench_bundled_model.py``): the
+bundled model as skcausalmix runs it (its 32-member ensemble on the columns
+that vary), and ``--members`` extra members, each a one-member
+``TabPFNClassifier`` on ``k`` Gaussian random projections of the columns
+(ordinal codes for categories, median-imputed, normal-quantile scaled on the
+training rows). Columns of the CSV: ``shipped``; ``proj{k}`` (projection
+members alone); ``mix{k}`` (all members, averaged by member count);
+``half{k}`` (the two ensembles weighted equally); ``t{k}`` (seconds of the
+projection members). ``--dims 0`` projects to as many dimensions as columns
+(random rotations). ``--summarize CSV [CSV ...]`` prints median / mean per
+column over datasets (seeds averaged), all and split at 30 features.
+Results: ``results/feature_subspaces.md``.
+"""
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import QuantileTransformer, StandardScaler
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT.parent))
+sys.path.insert(0, str(ROOT))
+
+from bench_bundled_model import DATASETS, auc, inference_settings  # noqa: E402
+
+
+def numeric(X_tr, X_te):
+    """Float matrices for projecting: category codes, median fill, normal scores."""
+    X_tr, X_te = pd.DataFrame(X_tr).copy(), pd.DataFrame(X_te).copy()
+    for c in X_tr.columns:
+        if not pd.api.types.is_numeric_dtype(X_tr[c]):
+            levels = pd.Index(X_tr[c].astype("object").dropna().unique())
+            for frame in (X_tr, X_te):
+                codes = levels.get_indexer(frame[c].astype("object")).astype(float)
+                frame[c] = np.where(codes < 0, np.nan, codes)
+    a, b = X_tr.to_numpy(float), X_te.to_numpy(float)
+    fill = np.nan_to_num(np.nanmedian(a, axis=0))
+    a, b = np.where(np.isnan(a), fill, a), np.where(np.isnan(b), fill, b)
+    quantile = QuantileTransformer(n_quantiles=min(100, len(a)), output_distribution="normal").fit(a)
+    scale = StandardScaler().fit(quantile.transform(a))
+    return scale.transform(quantile.transform(a)), scale.transform(quantile.transform(b))
+
+
+def screen(names, size, seeds, dims, members, out):
+    from tabpfn import TabPFNClassifier
+
+    from skcausalmix.benchmark import list_datasets, load_dataset
+    from skcausalmix.finetuning import resolve_model_path
+    from skcausalmix.finetuning._ensemble import informative_columns, take_columns
+
+    path = resolve_model_path("bundled")
+    settings, n_members = inference_settings(path, None, "auto")
+    rows = []
+    for ref in list_datasets(DATASETS, names):
+        X, y = load_dataset(ref)
+        for seed in range(seeds):
+            X_tr, X_te, y_tr, y_te = train_test_split(X, y, train_size=size, stratify=y, random_state=seed)
+            if len(y_te) > 1000:
+                X_te, _, y_te, _ = train_test_split(X_te, y_te, train_size=1000, stratify=y_te, random_state=seed)
+            classes = np.unique(y_tr)
+            seen = np.isin(y_te, classes)
+            X_te, y_te = X_te[seen], y_te[seen]
+            keep = informative_columns(X_tr)
+            X_tr, X_te = take_columns(X_tr, keep), take_columns(X_te, keep)
+            clf = TabPFNClassifier(model_path=str(path), n_estimators=n_members, device="cpu",
+                                   random_state=seed, inference_config=settings)
+            shipped = clf.fit(X_tr, y_tr).predict_proba(X_te)
+            row = {"dataset": ref.name, "seed": seed, "shipped": auc(y_te, shipped, classes)}
+            a, b = numeric(X_tr, X_te)
+            rng = np.random.RandomState(seed)
+            for k in dims:
+                t = time.perf_counter()
+                probas = []
+                for m in range(members):
+                    R = rng.standard_normal((a.shape[1], k or a.shape[1])) / np.sqrt(a.shape[1])
+                    member = TabPFNClassifier(model_path=str(path), n_estimators=1, device="cpu",
+                                              random_state=seed * 100 + m)
+                    probas.append(member.fit(a @ R, y_tr).predict_proba(b @ R))
+                proj = np.mean(probas, axis=0)
+                row[f"t{k}"] = time.perf_counter() - t
+                row[f"proj{k}"] = auc(y_te, proj, classes)
+                row[f"mix{k}"] = auc(y_te, (shipped * n_members + proj * members) / (n_members + members), classes)
+                row[f"half{k}"] = auc(y_te, (shipped + proj) / 2, classes)
+            rows.append(row)
+            print(row, flush=True)
+            if out:
+                pd.DataFrame(rows).to_csv(out, index=False)
+    return rows
+
+
+def summarize(files):
+    import json
+
+    widths = {d["name"]: d["n_features"] for d in json.loads((DATASETS / "manifest.json").read_text())}
+    runs = pd.concat([pd.read_csv(f) for f in files])
+    cols = [c for c in runs.columns if c.startswith(("shipped", "proj", "mix", "half"))]
+    table = runs.groupby("dataset")[cols].mean()
+    wide = table.index.map(widths) > 30
+    lines = []
+    for label, part in (("all", table), ("<= 30 features", table[~wide]), ("> 30 features", table[wide])):
+        lines.append(f"{label} ({len(part)} datasets), median / mean: " + ", ".join(
+            f"{c} {part[c].median():.4f} / {part[c].mean():.4f}" for c in cols))
+    for c in cols[1:]:
+        ran = table[c].notna()  # dims differ between runs
+        better = int((table.loc[ran, c] > table.loc[ran, "shipped"]).sum())
+        lines.append(f"{c}: better than shipped on {better}/{int(ran.sum())}")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--datasets", default="all")
+    parser.add_argument("--size", type=int, default=128)
+    parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--dims", default="5,10,16")
+    parser.add_argument("--members", type=int, default=16)
+    parser.add_argument("--out", default=None)
+    parser.add_argument("--summarize", nargs="+", default=None, metavar="CSV")
+    args = parser.parse_args(argv)
+    if args.summarize:
+        print(summarize(args.summarize))
+        return
+    warnings.filterwarnings("ignore")
+    names = None if args.datasets == "all" else args.datasets.split(",")
+    screen(names, args.size, args.seeds, [int(k) for k in args.dims.split(",")], args.members, args.out)
+
+
+if __name__ == "__main__":
+    main()
