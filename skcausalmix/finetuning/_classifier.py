@@ -60,7 +60,8 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         ``CausalMixAugmenter()``; None gives plain fine-tuning through the same
         loop; any imbalanced-learn sampler (e.g. ``SMOTE()``) is cloned and
         fitted on the training part. Samplers with an ``n_synthetic``
-        parameter get ``synthetic_ratio``; others follow their own
+        parameter get ``synthetic_ratio`` unless they were given a
+        ``sampling_strategy`` (balancing); others follow their own
         ``sampling_strategy``.
     synthetic_ratio : float, default=1.0
         Synthetic rows per real training row.
@@ -627,11 +628,22 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
 
 
 def _resolve_device(device):
-    if device != "auto":
-        return device
     import torch
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        kind = torch.device(device).type
+    except RuntimeError:
+        raise ValueError(
+            f"device={device!r} is not a torch device; use 'auto', 'cpu', 'cuda' or 'cuda:N'."
+        ) from None
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r}, but torch {torch.__version__} sees no CUDA GPU; "
+            "use device='cpu' (or 'auto', which picks a GPU when there is one)."
+        )
+    return device
 
 
 def _make_augmenter(augmenter, ratio, seed):
@@ -643,7 +655,10 @@ def _make_augmenter(augmenter, ratio, seed):
         return CausalMixAugmenter(n_synthetic=float(ratio), random_state=seed)
     aug = clone(augmenter)
     params = aug.get_params()
-    if "n_synthetic" in params:
+    # A sampling_strategy of the user's own asks for balancing: it is kept.
+    balancing = not (isinstance(params.get("sampling_strategy"), str)
+                     and params["sampling_strategy"] == "auto")
+    if "n_synthetic" in params and not balancing:
         aug.set_params(n_synthetic=float(ratio))
     if "random_state" in params and params["random_state"] is None:
         aug.set_params(random_state=seed)

@@ -12,6 +12,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 import skcausalmix.finetuning._tabpfn_adapter as adapter
 from skcausalmix.finetuning import CausalMixTabPFNClassifier
+from skcausalmix.over_sampling import CausalMixAugmenter
 from skcausalmix.finetuning._ensemble import ENSEMBLE_KEY
 
 from ..conftest import load_shared
@@ -193,6 +194,25 @@ def test_other_samplers_and_plain_finetuning(tiny_checkpoint, small_data):
         ).fit(X, y)
 
 
+def test_our_samplers_keep_a_balancing_strategy(tiny_checkpoint):
+    # n_synthetic comes from synthetic_ratio, unless the user asked for balancing.
+    rng = np.random.RandomState(0)
+    X, y = rng.standard_normal((60, 3)), np.r_[np.zeros(45), np.ones(15)].astype(int)
+    X_val, y_val = rng.standard_normal((20, 3)), np.arange(20) % 2
+    fit = dict(X_val=X_val, y_val=y_val)  # the whole of X is the training part
+    ratio = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, augmenter=CausalMixAugmenter(),
+                                      synthetic_ratio=0.5, **FAST).fit(X, y, **fit)
+    assert ratio.n_synthetic_ == 30
+    balance = CausalMixTabPFNClassifier(
+        model_path=tiny_checkpoint, augmenter=CausalMixAugmenter(sampling_strategy="minority"), **FAST
+    ).fit(X, y, **fit)
+    assert balance.n_synthetic_ == 30
+    counted = CausalMixTabPFNClassifier(
+        model_path=tiny_checkpoint, augmenter=CausalMixAugmenter(sampling_strategy={1: 20}), **FAST
+    ).fit(X, y, **fit)
+    assert counted.n_synthetic_ == 5
+
+
 def test_pandas_with_categorical_columns(tiny_checkpoint):
     X, y = load_shared("credit-approval", n_rows=120)
     clf = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, **FAST).fit(X, y)
@@ -226,12 +246,23 @@ def test_pipeline_cross_validate_and_grid_search(tiny_checkpoint, small_data):
         (np.arange(30).astype("datetime64[D]").reshape(-1, 1), np.arange(30) % 2, {}, ValueError,
          "dates or durations"),
         (np.random.rand(30, 3), np.arange(30) % 2, {"synthetic_in": "nowhere"}, ValueError, "synthetic_in"),
+        (np.random.rand(30, 3), np.arange(30) % 2, {"device": "gpu"}, ValueError, "not a torch device"),
         (np.random.rand(30, 3), np.arange(30) % 2, {"epochs": -1}, ValueError, "epochs"),
     ],
 )
 def test_bad_input(tiny_checkpoint, X, y, kwargs, error, match):
     with pytest.raises(error, match=match):
         CausalMixTabPFNClassifier(model_path=tiny_checkpoint, **{**FAST, **kwargs}).fit(X, y)
+
+
+def test_cuda_without_a_gpu_is_a_clear_error(tiny_checkpoint):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    with pytest.raises(ValueError, match="sees no CUDA GPU; use device='cpu'"):
+        CausalMixTabPFNClassifier(model_path=tiny_checkpoint, device="cuda", **FAST).fit(
+            np.random.rand(30, 3), np.arange(30) % 2)
 
 
 def test_row_limit_on_cpu_names_the_limit(tiny_checkpoint):
