@@ -66,7 +66,7 @@ def add_arguments(parser):
           help=f"(default: {getattr(d, name)})")
     a("--eval-metric", choices=["roc_auc", "log_loss"], default=d.eval_metric)
     a("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster)")
-    a("--workers", type=int, default=2, help="LocalCluster worker processes (default: 2)")
+    a("--workers", type=positive_int, default=2, help="LocalCluster worker processes (default: 2)")
     a("--retry-failed", action="store_true", help="run failed runs again")
     a("--report-only", action="store_true", help="only rewrite the report from the results")
     a("--no-progress", action="store_true", help="no progress bar")

@@ -63,6 +63,15 @@ class BenchmarkConfig:
             raise ValueError("sizes must be training sizes of at least 8 rows.")
         if not 0 < self.val_fraction < 1:
             raise ValueError("val_fraction must be between 0 and 1.")
+        if not self.seeds or min(self.seeds) < 0:
+            raise ValueError(f"seeds must be one or more non-negative integers; got {self.seeds}.")
+        for name, low in (("max_test", 1), ("max_features", 1), ("max_classes", 2)):
+            value = getattr(self, name)
+            if value is not None and value < low:
+                raise ValueError(f"{name} must be at least {low}; got {value}.")
+        for method in self.methods:
+            # Every run of the method would fail on the same bad setting: say so now.
+            _classifier(self, {"method": method, "seed": 0})._validate_params()
         return self
 
 
@@ -116,13 +125,12 @@ def run_one(run, config):
     return record
 
 
-def _finetune(run, config, X_tr, y_tr, X_va, y_va, X_te, y_te):
+def _classifier(config, run):
     from ..finetuning import CausalMixTabPFNClassifier
-    from ..finetuning._loop import classification_scores
 
     params = finetune_params(run["method"], config.synthetic_ratio, run["seed"])
     params.setdefault("epochs", config.epochs)
-    clf = CausalMixTabPFNClassifier(
+    return CausalMixTabPFNClassifier(
         model_path=config.model_path, learning_rate=config.learning_rate,
         patience=config.patience, eval_metric=config.eval_metric,
         context_size=config.context_size, query_size=config.query_size,
@@ -130,6 +138,12 @@ def _finetune(run, config, X_tr, y_tr, X_va, y_va, X_te, y_te):
         n_estimators_inference=config.n_estimators_inference, time_limit=config.time_limit,
         device="cpu", random_state=run["seed"], **params,
     )
+
+
+def _finetune(run, config, X_tr, y_tr, X_va, y_va, X_te, y_te):
+    from ..finetuning._loop import classification_scores
+
+    clf = _classifier(config, run)
     clf.fit(X_tr, y_tr, X_val=X_va, y_val=y_va, eval_set=(X_te, y_te))
     codes = np.searchsorted(clf.classes_, y_te)
     scores = classification_scores(codes, clf.predict_proba(X_te), len(clf.classes_))
@@ -228,6 +242,8 @@ def run_benchmark(config, out_dir, *, scheduler=None, n_workers=2, retry_failed=
     from dask.distributed import Client, LocalCluster, as_completed
 
     config.validate()
+    if scheduler is None and not (isinstance(n_workers, int) and n_workers >= 1):
+        raise ValueError(f"n_workers must be a positive integer; got {n_workers!r}.")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     runs = plan_runs(config)

@@ -103,6 +103,26 @@ def test_config_errors_name_the_problem(tiny_checkpoint, tmp_path):
         list_datasets("openml:abc")
 
 
+@pytest.mark.parametrize("change, match", [
+    ({"epochs": -1}, "'epochs' parameter of CausalMixTabPFNClassifier"),
+    ({"learning_rate": 0.0}, "'learning_rate' parameter"),
+    ({"synthetic_ratio": -1.0}, "'synthetic_ratio' parameter"),
+    ({"time_limit": -5.0}, "'time_limit' parameter"),
+    ({"seeds": []}, "seeds must be one or more"),
+    ({"seeds": [0, -1]}, "seeds must be one or more non-negative"),
+    ({"max_test": 0}, "max_test must be at least 1"),
+    ({"max_classes": 1}, "max_classes must be at least 2"),
+])
+def test_settings_that_fail_every_run_are_refused_up_front(tiny_checkpoint, change, match):
+    with pytest.raises(ValueError, match=match):
+        _config(tiny_checkpoint, **change).validate()
+
+
+def test_no_workers_is_refused(tiny_checkpoint, tmp_path):
+    with pytest.raises(ValueError, match="n_workers must be a positive integer"):
+        run_benchmark(_config(tiny_checkpoint), tmp_path, n_workers=0)
+
+
 def test_openml_offline_error_is_clear(monkeypatch):
     openml = pytest.importorskip("openml")
     from skcausalmix.benchmark import DatasetRef, load_dataset
@@ -181,6 +201,9 @@ def test_command_line_help_and_errors(tmp_path):
     out = subprocess.run(cmd + ["--out", str(tmp_path), "--n-estimators-inference", "0"],
                          capture_output=True, text=True)
     assert out.returncode == 2 and "expected 'auto' or a positive integer, got '0'" in out.stderr
+    # A LocalCluster without workers would wait forever.
+    out = subprocess.run(cmd + ["--out", str(tmp_path), "--workers", "0"], capture_output=True, text=True)
+    assert out.returncode == 2 and "--workers: expected a positive integer" in out.stderr
 
 
 def test_ensemble_size_is_auto_or_a_count():
