@@ -656,8 +656,8 @@ def _make_augmenter(augmenter, ratio, seed):
     aug = clone(augmenter)
     params = aug.get_params()
     # A sampling_strategy of the user's own asks for balancing: it is kept.
-    balancing = not (isinstance(params.get("sampling_strategy"), str)
-                     and params["sampling_strategy"] == "auto")
+    strategy = params.get("sampling_strategy", "auto")
+    balancing = not (isinstance(strategy, str) and strategy == "auto")
     if "n_synthetic" in params and not balancing:
         aug.set_params(n_synthetic=float(ratio))
     if "random_state" in params and params["random_state"] is None:

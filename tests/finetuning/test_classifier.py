@@ -211,6 +211,13 @@ def test_our_samplers_keep_a_balancing_strategy(tiny_checkpoint):
         model_path=tiny_checkpoint, augmenter=CausalMixAugmenter(sampling_strategy={1: 20}), **FAST
     ).fit(X, y, **fit)
     assert counted.n_synthetic_ == 5
+    # A sampler with n_synthetic and no sampling_strategy of its own gets the ratio.
+    from skcausalmix.benchmark import ProportionalOverSampler
+
+    wrapped = CausalMixTabPFNClassifier(
+        model_path=tiny_checkpoint, augmenter=ProportionalOverSampler(SMOTE(), n_synthetic=3.0),
+        synthetic_ratio=0.5, **FAST).fit(X, y, **fit)
+    assert wrapped.n_synthetic_ == 30
 
 
 def test_pandas_with_categorical_columns(tiny_checkpoint):
