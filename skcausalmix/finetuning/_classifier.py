@@ -548,7 +548,7 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         if (counts >= MIN_CLASS_ROWS).sum() < 2:
             warnings.warn(
                 "Fewer than two classes have enough training rows for the augmenter; "
-                "fine-tuning without synthetic rows.", UserWarning, stacklevel=3,
+                "fine-tuning without synthetic rows.", UserWarning, stacklevel=4,
             )
             self.n_synthetic_ = 0
             return _take(X_tr, np.arange(0)), y_tr[:0]
