@@ -76,3 +76,21 @@ def test_same_seed_same_run_and_resuming_changes_nothing(tiny, tmp_path):
     clf = TabPFNClassifier(model_path=str(tmp_path / "straight" / "best.safetensors"),
                            n_estimators=1, device="cpu").fit(X, y)
     assert clf.predict_proba(X).shape == (40, 2)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--batch-size", "0"], "--batch-size: must be at least 1"),
+    (["--batch-size", "2.5"], "--batch-size: expected an integer"),
+    (["--lr", "-1"], "--lr: must be positive"),
+    (["--minutes", "nan"], "--minutes: must be positive"),
+    (["--eval-every", "0"], "--eval-every: must be at least 1"),
+    (["--warp", "2"], "--warp: must be a share between 0 and 1"),
+    (["--wide-fraction", "0.5"], "--wide-fraction needs --max-features above 30"),
+    (["--init-from", "no/such/file.safetensors"], "--init-from: no such file"),
+])
+def test_bad_arguments_are_usage_errors(pretrain, tmp_path, capsys, args, message):
+    # Each used to fail later, as a traceback (ZeroDivisionError, "low >= high", ...).
+    with pytest.raises(SystemExit) as exit_info:
+        pretrain.main(["--out-dir", str(tmp_path / "run"), *args])
+    assert exit_info.value.code == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
