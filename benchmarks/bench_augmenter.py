@@ -13,6 +13,7 @@ import time
 import numpy as np
 from imblearn.over_sampling import SMOTE
 
+from skcausalmix.benchmark._cli import positive_int, table_shapes
 from skcausalmix.over_sampling import CausalMixAugmenter
 from skcausalmix.scm import StructuralCausalModel
 from skcausalmix.scm._discovery import discover
@@ -40,16 +41,15 @@ def best_of(fn, repeats):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeats", type=int, default=1)
-    parser.add_argument("--sizes", default="200x10,1000x20,2000x40")
+    parser.add_argument("--repeats", type=positive_int, default=1)
+    parser.add_argument("--sizes", type=table_shapes, default="200x10,1000x20,2000x40")
     args = parser.parse_args(argv)
     # Warm-up: one-off import costs are not part of the comparison.
     X0, y0 = make_data(100, 3)
     CausalMixAugmenter(random_state=0).fit_resample(X0, y0)
     SMOTE(random_state=0).fit_resample(X0, y0)
     rows = []
-    for size in args.sizes.split(","):
-        n, p = map(int, size.split("x"))
+    for n, p in args.sizes:
         X, y = make_data(n, p)
         t_smote = best_of(lambda: SMOTE(random_state=0).fit_resample(X, y), args.repeats)
         aug = CausalMixAugmenter(random_state=0)
@@ -60,7 +60,7 @@ def main(argv=None):
         t_eq = best_of(lambda: scm.fit(X, y), args.repeats)
         n_new = sum(aug.sampling_strategy_.values())
         t_sample = best_of(lambda: scm.sample(y=aug.sampling_strategy_, random_state=0), args.repeats)
-        rows.append((size, n_new, t_smote, t_aug, t_aug / t_smote, t_disc, t_eq, t_sample))
+        rows.append((f"{n}x{p}", n_new, t_smote, t_aug, t_aug / t_smote, t_disc, t_eq, t_sample))
     head = ("size", "new rows", "SMOTE s", "CausalMix s", "ratio", "discovery s", "equations s", "sampling s")
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT.parent / "shared" / "datasets"
 sys.path.insert(0, str(ROOT))
 
-from skcausalmix.benchmark._cli import count_or_auto, positive_int  # noqa: E402
+from skcausalmix.benchmark._cli import count_or_auto, positive_int, positive_ints, seed_list  # noqa: E402
 
 OURS, EARLIER = "bundled (zero-shot)", "bundled (earlier)"
 
@@ -168,8 +168,8 @@ def by_width(results, cut):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="bundled", help="'bundled' or a checkpoint file")
-    parser.add_argument("--sizes", default="64,128,256")
-    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--sizes", type=positive_ints, default="64,128,256")
+    parser.add_argument("--seeds", type=positive_int, default=5)
     parser.add_argument("--datasets", default="all")
     parser.add_argument("--n-estimators", type=count_or_auto, default="auto",
                         help="ensemble size; 'auto': the count of the ensemble the checkpoint "
@@ -179,26 +179,31 @@ def main(argv=None):
                              "default: the ensemble the checkpoint asks for (bundled model: a "
                              "quarter of the members on all columns, the rest on 5); 500 means "
                              "all columns (with --n-estimators 8: plain TabPFNClassifier)")
-    parser.add_argument("--max-test", type=int, default=1000)
+    parser.add_argument("--max-test", type=positive_int, default=1000)
     parser.add_argument("--out", default=None, help="CSV of all runs")
     parser.add_argument("--reuse-baselines", default=None, metavar="CSV",
                         help="take the baselines' scores from an earlier --out CSV (same "
                              "splits: they depend only on dataset, size and seed) and run "
                              "only the checkpoint")
-    parser.add_argument("--width-cut", type=int, default=30)
+    parser.add_argument("--width-cut", type=positive_int, default=30)
     parser.add_argument("--summarize", default=None, metavar="CSV",
                         help="only print the tables of an earlier --out CSV")
-    parser.add_argument("--summary-seeds", default=None, metavar="S,S,...",
+    parser.add_argument("--summary-seeds", type=seed_list, default=None, metavar="S,S,...",
                         help="with --summarize: only these seeds")
     parser.add_argument("--per-dataset", action="store_true",
                         help="with --summarize: also each dataset's mean over seeds")
     args = parser.parse_args(argv)
-    sizes = list(map(int, args.sizes.split(",")))
+    sizes = args.sizes
+    for option in ("summarize", "reuse_baselines"):
+        if getattr(args, option) and not Path(getattr(args, option)).is_file():
+            parser.error(f"--{option.replace('_', '-')}: no such file: {getattr(args, option)}")
     if args.summarize:
         df = pd.read_csv(args.summarize)
         df = df[df["size"].isin(sizes)]
         if args.summary_seeds:
-            df = df[df["seed"].isin(list(map(int, args.summary_seeds.split(","))))]
+            df = df[df["seed"].isin(args.summary_seeds)]
+        if df.empty:
+            parser.error(f"{args.summarize} has no runs of sizes {sizes} (and the seeds asked for)")
         results = df.to_dict("records")
         print(summarize(results))
         print(by_width(results, args.width_cut))
@@ -208,11 +213,17 @@ def main(argv=None):
     warnings.filterwarnings("ignore")
     from skcausalmix.finetuning import resolve_model_path
 
-    model_path = resolve_model_path(args.model)
+    try:
+        model_path = resolve_model_path(args.model)
+    except (ValueError, FileNotFoundError) as exc:
+        parser.error(f"--model: {exc}")
     views, n_estimators = inference_settings(model_path, args.features_per_member, args.n_estimators)
     from skcausalmix.benchmark import list_datasets, load_dataset
 
-    refs = list_datasets(DATASETS, None if args.datasets == "all" else args.datasets.split(","))
+    try:
+        refs = list_datasets(DATASETS, None if args.datasets == "all" else args.datasets.split(","))
+    except (ValueError, FileNotFoundError) as exc:
+        parser.error(str(exc))
     names = [ref.name for ref in refs]
     results = []
     if args.reuse_baselines:
@@ -235,6 +246,8 @@ def main(argv=None):
         print(f"done {name}", file=sys.stderr, flush=True)
         if args.out:
             pd.DataFrame(results).to_csv(args.out, index=False)
+    if not results:
+        sys.exit("no run finished (each was skipped: see the messages above)")
     print(f"Model: {model_path}")
     print(summarize(results))
     print(by_width(results, args.width_cut))

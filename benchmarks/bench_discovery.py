@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from skcausalmix.benchmark._cli import positive_int, table_shapes
 from skcausalmix.scm._direct_lingam import FastDirectLiNGAM
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
@@ -41,8 +42,7 @@ def discovery_table(sizes, lingam_max_p):
 
     print("| n x p | lingam s | ours s | speed-up | same order | max abs diff B | our peak MB |")
     print("|---|---|---|---|---|---|---|")
-    for size in sizes.split(","):
-        n, p = map(int, size.split("x"))
+    for n, p in sizes:
         X = random_lingam(n, p)
         # Timed without tracemalloc (it slows every allocation); best of two.
         t_ours = np.inf
@@ -62,9 +62,10 @@ def discovery_table(sizes, lingam_max_p):
                 t_ref = time.perf_counter() - t
             same = ours.causal_order_ == ref.causal_order_
             diff = np.abs(ours.adjacency_matrix_ - ref.adjacency_matrix_).max()
-            print(f"| {size} | {t_ref:.2f} | {t_ours:.3f} | {t_ref / t_ours:.1f}x | {same} | {diff:.1e} | {peak:.0f} |")
+            print(f"| {n}x{p} | {t_ref:.2f} | {t_ours:.3f} | {t_ref / t_ours:.1f}x | {same} | {diff:.1e} "
+                  f"| {peak:.0f} |")
         else:
-            print(f"| {size} | (skipped) | {t_ours:.3f} | | | | {peak:.0f} |")
+            print(f"| {n}x{p} | (skipped) | {t_ours:.3f} | | | | {peak:.0f} |")
 
 
 def datasets_table():
@@ -89,8 +90,8 @@ def datasets_table():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="200x10,500x20,1000x20,2000x20,2000x40,500x80,500x150")
-    parser.add_argument("--lingam-max-p", type=int, default=40)
+    parser.add_argument("--sizes", type=table_shapes, default="200x10,500x20,1000x20,2000x20,2000x40,500x80,500x150")
+    parser.add_argument("--lingam-max-p", type=positive_int, default=40)
     parser.add_argument("--datasets", action="store_true")
     args = parser.parse_args(argv)
     if args.datasets:

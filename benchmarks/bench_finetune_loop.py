@@ -19,17 +19,21 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from skcausalmix.benchmark._cli import positive_int, positive_ints  # noqa: E402
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="bundled")
-    parser.add_argument("--rows", type=int, default=300)
-    parser.add_argument("--epochs", default="2,8")
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--rows", type=positive_int, default=300)
+    parser.add_argument("--epochs", type=positive_ints, default="2,8", help="two epoch counts, fewer first")
+    parser.add_argument("--repeats", type=positive_int, default=2)
     args = parser.parse_args(argv)
+    if len(args.epochs) != 2 or args.epochs[0] >= args.epochs[1]:
+        parser.error(f"--epochs: expected two counts, fewer first (e.g. 2,8), got {args.epochs}")
     warnings.filterwarnings("ignore")
-    sys.path.insert(0, str(ROOT))
     import pandas as pd
     from tabpfn.finetuning import FinetunedTabPFNClassifier
 
@@ -62,7 +66,7 @@ def main(argv=None):
             extra_classifier_kwargs={"model_path": path},
         )
 
-    e_lo, e_hi = map(int, args.epochs.split(","))
+    e_lo, e_hi = args.epochs
     rows = []
     for name, make in (("skcausalmix loop", ours), ("tabpfn FinetunedTabPFNClassifier", theirs)):
         times = {}

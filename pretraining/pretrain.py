@@ -233,7 +233,8 @@ def main(argv=None):
                         help="rewrite FILE's inference settings and ensemble to the current ones (weights kept) and exit")
     args = parser.parse_args(argv)
     if args.wide_fraction > 0 and args.max_features <= 30:
-        parser.error(f"--wide-fraction needs --max-features above 30 (wide tasks have 31..max), got {args.max_features}")
+        parser.error("--wide-fraction needs --max-features above 30 (wide tasks have 31..max), "
+                     f"got {args.max_features}")
     for name in ("init_from", "refresh_inference_config"):
         if getattr(args, name) and not Path(getattr(args, name)).is_file():
             parser.error(f"--{name.replace('_', '-')}: no such file: {getattr(args, name)}")
