@@ -17,6 +17,10 @@ from ._equations import NodeEquation, default_classifier, default_regressor
 from ._table import CATEGORICAL, TableEncoder, validation_view
 
 
+# Largest |value| of a numeric column (and inverse of the smallest nonzero one).
+MAX_MAGNITUDE = 1e150
+
+
 class StructuralCausalModel(BaseEstimator):
     """Structural causal model fitted to a mixed-type table.
 
@@ -164,6 +168,7 @@ class StructuralCausalModel(BaseEstimator):
         n_samples, n_features = Z.shape
         self._encoder = encoder
         names = list(encoder.feature_names_)
+        _check_magnitudes(Z, encoder.categorical_, names)
         labels, self.classes_ = _encode_labels(y, n_samples)
         n_classes = 1 if self.classes_ is None else len(self.classes_)
 
@@ -329,6 +334,20 @@ def _encode_labels(y, n_samples):
     check_classification_targets(y)
     classes, labels = np.unique(y, return_inverse=True)
     return labels.astype(int), classes
+
+
+def _check_magnitudes(Z, categorical, names):
+    # Variances and least squares square the values: beyond these they overflow
+    # or underflow.
+    peak = np.abs(Z).max(axis=0, initial=0.0)
+    bad = ~categorical & ((peak > MAX_MAGNITUDE) | ((peak > 0) & (peak < 1 / MAX_MAGNITUDE)))
+    if bad.any():
+        j = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"Column {names[j]!r} holds values of magnitude up to {peak[j]:.3g}; the causal "
+            f"model needs the largest |value| of a column between {1 / MAX_MAGNITUDE:.0e} and "
+            f"{MAX_MAGNITUDE:.0e}. Rescale the column (change its units) first."
+        )
 
 
 def _class_means(Z, labels, n_classes):

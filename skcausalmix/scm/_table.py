@@ -14,8 +14,6 @@ from scipy import sparse
 CONTINUOUS = "continuous"
 INTEGER = "integer"
 CATEGORICAL = "categorical"
-# Largest |value| of a numeric column (and inverse of the smallest nonzero one).
-MAX_MAGNITUDE = 1e150
 
 
 @dataclass
@@ -220,14 +218,6 @@ def _fit_column(values, name, categorical):
     if np.isinf(observed).any():
         raise ValueError(
             f"Column {name!r} contains infinite values; replace them (e.g. with NaN) first."
-        )
-    peak = np.abs(observed).max()
-    if peak > MAX_MAGNITUDE or 0 < peak < 1 / MAX_MAGNITUDE:
-        # Squares (variances, least squares) would overflow or underflow.
-        raise ValueError(
-            f"Column {name!r} holds values of magnitude up to {peak:.3g}; skcausalmix "
-            f"needs the largest |value| of a column between {1 / MAX_MAGNITUDE:.0e} and "
-            f"{MAX_MAGNITUDE:.0e}. Rescale the column (change its units) first."
         )
     integral = np.all(observed == np.round(observed))
     fill = float(np.median(observed))

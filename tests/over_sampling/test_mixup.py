@@ -83,3 +83,15 @@ def test_works_in_a_pipeline():
     X, y = make_classification(n_samples=120, n_features=5, random_state=0)
     pipe = make_pipeline(WithinClassMixup(n_synthetic=1.0, random_state=0), LogisticRegression())
     assert cross_val_score(pipe, X, y, cv=3, scoring="roc_auc").mean() > 0.8
+
+
+def test_any_finite_magnitude_is_mixed():
+    # Only the causal model squares values (and refuses columns beyond 1e150);
+    # mixing is a convex combination and takes any finite number.
+    rng = np.random.RandomState(0)
+    X = np.c_[rng.standard_normal(40) * 1e200, rng.standard_normal(40) * 1e-200]
+    aug = WithinClassMixup(n_synthetic=1.0, random_state=0)
+    X_res, _ = aug.fit_resample(X, np.arange(40) % 2)
+    new = X_res[aug.synthetic_mask_]
+    assert np.isfinite(new).all() and (np.abs(new) <= np.abs(X).max(axis=0)).all()
+    assert (new[:, 1] != 0).any()
