@@ -141,23 +141,37 @@ def graph_to_adjacency(graph, feature_names):
         if arr.ndim == 2 and arr.shape == (p, p) and not _looks_like_edges(arr, p):
             B = np.asarray(arr, dtype=float)
         else:
-            B = np.zeros((p, p))
-            for edge in graph:
-                if len(edge) not in (2, 3):
+            try:
+                B = _edges_to_adjacency(graph, names)
+            except ValueError as exc:
+                if isinstance(graph, np.ndarray) and graph.ndim == 2 and graph.dtype.kind in "fb":
+                    # A float matrix is an adjacency matrix of the wrong size, not edges.
                     raise ValueError(
-                        "Each edge must be (parent, child) or (parent, child, weight); "
-                        f"got {edge!r}."
-                    )
-                parent, child = (_index_of(e, names) for e in edge[:2])
-                if parent == child:
-                    raise ValueError(f"Self-loop on column {names[parent]!r} in the graph.")
-                B[child, parent] = float(edge[2]) if len(edge) == 3 else 1.0
+                        f"The adjacency matrix must have shape ({p}, {p}), a row and a column "
+                        f"per feature; got {graph.shape}."
+                    ) from exc
+                raise
     if B.shape != (p, p):
         raise ValueError(f"The adjacency matrix must have shape ({p}, {p}); got {B.shape}.")
     if not np.all(np.isfinite(B)):
         raise ValueError("The adjacency matrix contains NaN or infinite weights.")
     if np.any(np.diag(B) != 0):
         raise ValueError("The adjacency matrix has self-loops (non-zero diagonal).")
+    return B
+
+
+def _edges_to_adjacency(edges, names):
+    B = np.zeros((len(names), len(names)))
+    for edge in edges:
+        if len(edge) not in (2, 3):
+            raise ValueError(
+                "Each edge must be (parent, child) or (parent, child, weight); "
+                f"got {edge!r}."
+            )
+        parent, child = (_index_of(e, names) for e in edge[:2])
+        if parent == child:
+            raise ValueError(f"Self-loop on column {names[parent]!r} in the graph.")
+        B[child, parent] = float(edge[2]) if len(edge) == 3 else 1.0
     return B
 
 
@@ -170,8 +184,12 @@ def _looks_like_edges(arr, p):
 def _index_of(item, names):
     if item in names:
         return names.index(item)
-    if isinstance(item, (int, np.integer)) and not isinstance(item, bool) and 0 <= item < len(names):
-        return int(item)
+    if isinstance(item, np.generic):
+        item = item.item()  # plain values: positions from float arrays, readable messages
+    if isinstance(item, float) and item.is_integer():
+        item = int(item)
+    if isinstance(item, int) and not isinstance(item, bool) and 0 <= item < len(names):
+        return item
     raise ValueError(f"The graph names unknown column {item!r}.")
 
 

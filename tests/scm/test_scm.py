@@ -105,6 +105,18 @@ def test_user_graph_as_edges_and_matrix():
     np.testing.assert_array_equal(a.adjacency_.to_numpy() != 0, true)
     np.testing.assert_array_equal(b.adjacency_.to_numpy() != 0, true)
     assert a.equations_[3].parents == [1, 2]
+    # Weighted edges as a float array (positions come back as floats).
+    weighted = np.array([[0, 1, 1.5], [0, 2, -1.0], [1, 3, 0.8], [2, 3, 1.2]])
+    c = StructuralCausalModel(graph=weighted).fit(X)
+    np.testing.assert_array_equal(c.adjacency_.to_numpy() != 0, true)
+
+
+@pytest.mark.parametrize("graph", [np.zeros((4, 4)), np.zeros((6, 6)), np.ones((2, 2))])
+def test_adjacency_matrix_of_the_wrong_size_says_so(graph):
+    # Used to be read as an edge list: "unknown column np.float64(0.0)".
+    X, _ = linear_nongaussian(n=100)
+    with pytest.raises(ValueError, match=r"must have shape \(5, 5\), a row and a column per feature; got"):
+        StructuralCausalModel(graph=graph).fit(X)
 
 
 def test_cycle_is_an_error():
