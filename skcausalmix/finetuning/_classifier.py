@@ -607,6 +607,17 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         ensemble); ``CausalMixTabPFNClassifier(model_path=path)`` runs the
         ensemble the original checkpoint asked for. ``.safetensors`` is
         recommended; ``.ckpt``/``.pth`` are written weights-only.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Where to write; missing folders are created and an existing file
+            is replaced.
+
+        Returns
+        -------
+        path : pathlib.Path
+            The file written.
         """
         check_is_fitted(self, "model_")
         from . import _tabpfn_adapter as tabpfn
