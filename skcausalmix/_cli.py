@@ -240,17 +240,31 @@ def cmd_predict(args):
             result[f"proba_{c}"] = proba[:, k]
     write_table(result, out)
     _log(args, f"wrote {len(result)} predictions to {out}")
-    if target in frame.columns and frame[target].notna().all():
-        from .finetuning._loop import classification_scores
-
-        known = np.isin(frame[target].to_numpy(), clf.classes_)
-        if known.all():
-            codes = np.searchsorted(clf.classes_, frame[target].to_numpy())
-            scores = classification_scores(codes, proba, len(clf.classes_))
-            accuracy = float(np.mean(result[args.column].to_numpy() == frame[target].to_numpy()))
-            _log(args, f"{target!r} is in the file: accuracy {accuracy:.4f}, "
-                       f"ROC-AUC {scores['roc_auc']:.4f}")
+    if target in frame.columns:
+        _log_scores(args, clf, frame[target], proba, result[args.column].to_numpy())
     return 0
+
+
+def _log_scores(args, clf, labels, proba, predicted):
+    """How good the predictions are, on the rows whose label the model knows."""
+    import numpy as np
+
+    from .finetuning._loop import classification_scores
+
+    present = labels.notna().to_numpy()
+    known = present & np.isin(labels.to_numpy(), clf.classes_)
+    if not known.any():
+        _log(args, f"{labels.name!r} is in the file, but none of its labels is one the model knows: not scored")
+        return
+    truth = labels.to_numpy()[known]
+    accuracy = float(np.mean(predicted[known] == truth))
+    scores = classification_scores(np.searchsorted(clf.classes_, truth), proba[known], len(clf.classes_))
+    auc = f", ROC-AUC {scores['roc_auc']:.4f}" if np.isfinite(scores["roc_auc"]) else ""
+    left = ""
+    if not known.all():
+        left = (f" on {int(known.sum())} of {len(known)} rows ({int((~present).sum())} without a label, "
+                f"{int((present & ~known).sum())} with labels the model never saw)")
+    _log(args, f"{labels.name!r} is in the file: accuracy {accuracy:.4f}{auc}{left}")
 
 
 def cmd_demo(args):

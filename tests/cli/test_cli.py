@@ -96,6 +96,14 @@ def test_finetune_then_predict(table, tmp_path, tiny_checkpoint):
     # With the target in the file, predict reports how good the predictions are.
     out = cli("predict", "model.joblib", path, "-o", "pred2.csv", cwd=tmp_path)
     assert out.returncode == 0 and "accuracy" in out.stderr
+    # Rows without a label or with one the model never saw are left out of the score, and counted.
+    marked = frame.iloc[:40].astype({"target": object})
+    marked.loc[:2, "target"] = None
+    marked.loc[3:4, "target"] = "never-seen"
+    marked.to_csv(tmp_path / "marked.csv", index=False)
+    out = cli("predict", "model.joblib", "marked.csv", "-o", "pred4.csv", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "on 35 of 40 rows (3 without a label, 2 with labels the model never saw)" in out.stderr
     new.drop(columns=new.columns[0]).to_csv(tmp_path / "short.csv", index=False)
     out = cli("predict", "model.joblib", "short.csv", "-o", "p3.csv", cwd=tmp_path)
     assert out.returncode == 1 and "missing columns" in out.stderr
