@@ -44,7 +44,7 @@ def read_table(path):
         raise CLIError(f"{path}: reading Parquet needs pyarrow (pip install pyarrow)") from exc
     except Exception as exc:  # pandas raises many kinds for a broken file
         raise CLIError(f"{path}: not a readable {suffix} table ({type(exc).__name__}: "
-                       f"{str(exc).splitlines()[0] if str(exc) else ''})") from exc
+                       f"{_first_line(exc, '')})") from exc
     raise CLIError(f"{path}: unknown table format {suffix!r}; use one of {', '.join(TABLE_SUFFIXES)}")
 
 
@@ -303,7 +303,7 @@ def build_parser():
         p.add_argument("input", help="input table (CSV or Parquet)")
         if target:
             p.add_argument("--target", "-t", required=True, help="name of the class column")
-        p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+        p.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default: 0)")
         p.add_argument("--force", action="store_true", help="overwrite existing output files")
         p.add_argument("--quiet", "-q", action="store_true", help="no progress messages")
 
@@ -372,7 +372,7 @@ def build_parser():
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("demo", help="run the offline demo on a bundled real dataset")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_non_negative_int, default=0)
     p.add_argument("--n-train", type=_positive(int), default=60, help="training rows per split")
     p.add_argument("--no-finetune", action="store_true", help="skip the TabPFN part")
     p.set_defaults(func=cmd_demo)
@@ -384,6 +384,12 @@ def build_parser():
     add_arguments(p)
     p.set_defaults(func=cmd_benchmark)
     return parser
+
+
+def _non_negative_int(text):
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return int(text)
 
 
 def _positive(kind):
@@ -398,13 +404,19 @@ def _positive(kind):
     return parse
 
 
+def _first_line(message, fallback):
+    # Some libraries start their messages with a newline (sklearn's "All the 5 fits failed").
+    lines = [line.strip() for line in str(message).splitlines() if line.strip()]
+    return lines[0] if lines else fallback
+
+
 def _route_warnings(args):
     """Our warnings as one line on stderr (none with --quiet); other libraries' are dropped."""
     import warnings
 
     def show(message, category, filename, lineno, file=None, line=None):
         if not getattr(args, "quiet", False):
-            text = str(message).splitlines()[0] if str(message) else category.__name__
+            text = _first_line(message, category.__name__)
             print(f"skcausalmix {args.command}: warning: {text}", file=sys.stderr)
 
     warnings.showwarning = show
@@ -422,7 +434,7 @@ def main(argv=None):
         return 1
     except (ValueError, TypeError, ImportError, FileNotFoundError, RuntimeError) as exc:
         # Library validation errors already name the problem.
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        message = _first_line(exc, type(exc).__name__)
         print(f"skcausalmix {args.command}: error: {message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -23,6 +23,11 @@ def run_augmentation_demo(n_train=60, n_splits=5, random_state=0, out=print):
     from .over_sampling import CausalMixAugmenter
 
     data = load_breast_cancer(as_frame=True)
+    # SMOTE needs 6 rows of the smaller class (37 %); the test part keeps 100 rows.
+    low, high = 20, len(data.target) - 100
+    if not low <= n_train <= high:
+        raise ValueError(f"n_train must be between {low} and {high} for the demo's {len(data.target)} rows; "
+                         f"got {n_train}.")
     # The ten "mean" measurements keep the graph readable.
     X = data.data.iloc[:, :10]
     y = pd.Series(data.target_names[data.target], name="diagnosis")

@@ -146,6 +146,22 @@ def test_errors_are_one_line_with_nonzero_status(table, tmp_path):
     assert not (tmp_path / "o.csv").exists()
 
 
+def test_demo_and_seed_arguments_are_checked(table, tmp_path):
+    path, _ = table
+    out = cli("demo", "--no-finetune", "--n-train", "3", cwd=tmp_path)
+    assert _one_line_error(out) and "n_train must be between 20 and 469" in out.stderr
+    out = cli("augment", path, "-t", "target", "-o", "o.csv", "--seed", "-1", cwd=tmp_path)
+    assert out.returncode == 2 and "expected a non-negative integer" in out.stderr
+
+
+def test_errors_show_their_first_non_empty_line():
+    # sklearn's "\nAll the 5 fits failed ..." printed as an empty "error: ".
+    from skcausalmix._cli import _first_line
+
+    assert _first_line(ValueError("\nAll the 5 fits failed.\nDetails"), "ValueError") == "All the 5 fits failed."
+    assert _first_line(ValueError(""), "ValueError") == "ValueError"
+
+
 def test_nothing_is_overwritten_without_force(table, tmp_path):
     path, _ = table
     (tmp_path / "out.csv").write_text("precious\n")
