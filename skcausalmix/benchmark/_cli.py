@@ -107,6 +107,13 @@ def run(args):
     from ._runner import run_benchmark
 
     if args.report_only:
+        from pathlib import Path
+
+        from ._runner import RESULTS_FILE
+
+        if not (Path(args.out) / RESULTS_FILE).is_file():
+            raise FileNotFoundError(f"{args.out}: no {RESULTS_FILE} to report on; run the benchmark "
+                                    f"with --out {args.out} first.")
         path = write_report(args.out)
         print(f"report: {path}")
         return 0

@@ -59,6 +59,9 @@ class BenchmarkConfig:
                 f"Unknown methods {unknown}; fine-tuning: {sorted(FINETUNE_METHODS)}, "
                 f"augmenters: {list(AUGMENTERS)}, classic models: {list(CLASSIC_MODELS)}."
             )
+        if not self.methods and not (self.classic_augmenters and self.classic_models):
+            raise ValueError("Nothing to run: no fine-tuning methods and no classic-track "
+                             "augmenter x model pair.")
         if not self.sizes or min(self.sizes) < 8:
             raise ValueError("sizes must be training sizes of at least 8 rows.")
         if not 0 < self.val_fraction < 1:

@@ -112,6 +112,8 @@ def test_config_errors_name_the_problem(tiny_checkpoint, tmp_path):
     ({"seeds": [0, -1]}, "seeds must be one or more non-negative"),
     ({"max_test": 0}, "max_test must be at least 1"),
     ({"max_classes": 1}, "max_classes must be at least 2"),
+    ({"methods": [], "classic_augmenters": []}, "Nothing to run"),
+    ({"methods": [], "classic_models": []}, "Nothing to run"),
 ])
 def test_settings_that_fail_every_run_are_refused_up_front(tiny_checkpoint, change, match):
     with pytest.raises(ValueError, match=match):
@@ -204,6 +206,8 @@ def test_command_line_help_and_errors(tmp_path):
     # A LocalCluster without workers would wait forever.
     out = subprocess.run(cmd + ["--out", str(tmp_path), "--workers", "0"], capture_output=True, text=True)
     assert out.returncode == 2 and "--workers: expected a positive integer" in out.stderr
+    out = subprocess.run(cmd + ["--out", str(tmp_path / "none"), "--report-only"], capture_output=True, text=True)
+    assert out.returncode == 2 and "no results.jsonl to report on" in out.stderr
 
 
 def test_ensemble_size_is_auto_or_a_count():
