@@ -10,6 +10,18 @@ os.environ.setdefault("MPLCONFIGDIR", "/tmp/skcausalmix-mpl")
 DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 
 
+def sampler_checks(estimators, **kwargs):
+    """imblearn's ``parametrize_with_checks``, its checks collected in a list.
+
+    imblearn hands pytest a generator, which pytest deprecates (an error from pytest 10).
+    """
+    from imblearn.utils.estimator_checks import parametrize_with_checks
+
+    mark = parametrize_with_checks(estimators, **kwargs).mark
+    names, values = mark.args
+    return pytest.mark.parametrize(names, list(values), **mark.kwargs)
+
+
 def load_shared(name, n_rows=None, random_state=0):
     """A real dataset from ../shared/datasets as (X DataFrame, y Series)."""
     if not DATASETS.exists():

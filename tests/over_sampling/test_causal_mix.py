@@ -6,14 +6,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from imblearn.pipeline import make_pipeline
-from imblearn.utils.estimator_checks import parametrize_with_checks
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_val_score
 
 from skcausalmix.over_sampling import CausalMixAugmenter, WithinClassMixup
 
-from ..conftest import load_shared
+from ..conftest import load_shared, sampler_checks
 
 SPARSE_XFAIL = (
     "lingam pins scipy<=1.13.1, too old for pandas sparse arrays: this check fails "
@@ -25,7 +24,7 @@ def _expected_failures(estimator):
     return {"check_samplers_pandas_sparse": SPARSE_XFAIL}
 
 
-@parametrize_with_checks(
+@sampler_checks(
     [CausalMixAugmenter(random_state=0)], expected_failed_checks=_expected_failures
 )
 def test_imblearn_sampler_checks(estimator, check):
@@ -235,8 +234,11 @@ def test_real_datasets_end_to_end(name):
     from sklearn.metrics import roc_auc_score
 
     cat = [aug.scm_.feature_kinds_[c] == "categorical" for c in X.columns]
-    Xn = new.apply(lambda s: s.astype("category").cat.codes if s.dtype.kind in "OUb" or str(s.dtype) in ("str", "category") else s)
-    Xr = X.apply(lambda s: pd.Categorical(s, categories=pd.Categorical(new[s.name]).categories).codes if s.dtype.kind in "OUb" or str(s.dtype) in ("str", "category") else s)
+    def codes(frame):  # one category set (the real rows') for both frames
+        return frame.apply(lambda s: pd.Categorical(s, categories=pd.Categorical(X[s.name]).categories).codes
+                           if cat[X.columns.get_loc(s.name)] else s)
+
+    Xn, Xr = codes(new), codes(X)
     clf = HistGradientBoostingClassifier(categorical_features=np.array(cat), random_state=0).fit(Xn, y_res[aug.synthetic_mask_])
     proba = clf.predict_proba(Xr)[:, 1]
     auc = roc_auc_score(y == clf.classes_[1], proba)

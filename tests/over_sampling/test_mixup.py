@@ -4,18 +4,17 @@ import numpy as np
 import pandas as pd
 import pytest
 from imblearn.pipeline import make_pipeline
-from imblearn.utils.estimator_checks import parametrize_with_checks
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_score
 
 from skcausalmix.over_sampling import WithinClassMixup
 
-from ..conftest import load_shared
+from ..conftest import load_shared, sampler_checks
 from .test_causal_mix import SPARSE_XFAIL
 
 
-@parametrize_with_checks(
+@sampler_checks(
     [WithinClassMixup(random_state=0)],
     expected_failed_checks=lambda est: {"check_samplers_pandas_sparse": SPARSE_XFAIL},
 )
