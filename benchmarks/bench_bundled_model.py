@@ -89,7 +89,7 @@ def run_one(name, X, y, size, seed, model_path, n_estimators, max_test, baseline
             inference_config=None):
     from tabpfn import TabPFNClassifier
 
-    from skcausalmix.finetuning._ensemble import informative_columns, take_columns
+    from skcausalmix.finetuning._ensemble import full_width_coverage, informative_columns, take_columns
 
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, train_size=size, stratify=y, random_state=seed)
     if len(y_te) > max_test:
@@ -102,7 +102,8 @@ def run_one(name, X, y, size, seed, model_path, n_estimators, max_test, baseline
     keep = informative_columns(X_tr)  # as CausalMixTabPFNClassifier's final model
     clf = TabPFNClassifier(model_path=str(model_path), n_estimators=n_estimators, device="cpu",
                            random_state=seed, inference_config=inference_config)
-    clf.fit(take_columns(X_tr, keep), y_tr)
+    with full_width_coverage(inference_config, int(keep.sum())):
+        clf.fit(take_columns(X_tr, keep), y_tr)
     proba = clf.predict_proba(take_columns(X_te, keep))
     rows.append((OURS, auc(y_te, proba, classes), time.perf_counter() - t))
     for method, pipe in (baselines(X).items() if baselines_too else ()):

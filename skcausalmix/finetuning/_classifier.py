@@ -19,6 +19,7 @@ from ..over_sampling._causal_mix import MIN_CLASS_ROWS
 from ._ensemble import (
     ENSEMBLE_KEY,
     ensemble_settings,
+    full_width_coverage,
     informative_columns,
     member_count,
     stored_ensemble,
@@ -352,7 +353,9 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
             clf, n_estimators=member_count(self.n_estimators_inference, self.ensemble_),
             device=device, random_state=seed,
             ignore_pretraining_limits=self.ignore_pretraining_limits, settings=settings,
-        ).fit(take_columns(X_context, self.inference_features_), y_context)
+        )
+        with full_width_coverage(settings, int(self.inference_features_.sum())):
+            self.model_.fit(take_columns(X_context, self.inference_features_), y_context)
         return self
 
     def _fine_tune(self, clf, X_tr, y_tr, X_syn, y_syn, evaluate, rng, seed, start):

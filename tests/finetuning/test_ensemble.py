@@ -59,10 +59,40 @@ def test_a_lone_member_sees_every_column(tiny_checkpoint):
     """Fine-tuning steps run one member: it is the full-width one."""
     from tabpfn import TabPFNClassifier
 
+    from skcausalmix.finetuning._ensemble import full_width_coverage
+
     X, y = make_classification(60, 12, random_state=0)
+    settings = _settings(tiny_checkpoint)
     clf = TabPFNClassifier(model_path=str(tiny_checkpoint), n_estimators=1, device="cpu",
-                           inference_config=_settings(tiny_checkpoint)).fit(X, y)
+                           inference_config=settings)
+    with full_width_coverage(settings, 12):
+        clf.fit(X, y)
     assert clf.ensemble_preprocessor_.subsample_feature_indices == [None]
+
+
+@pytest.mark.parametrize("n_estimators, n_columns", [(1, 12), (32, 200)])
+def test_no_false_coverage_warning_when_a_member_sees_every_column(tiny_checkpoint, n_estimators, n_columns):
+    # tabpfn counts coverage with the 5-column views only and told users that
+    # columns "are never sampled" (n * 5 < columns), though full-width members see them all.
+    import warnings
+
+    from tabpfn import TabPFNClassifier
+
+    from skcausalmix.finetuning._ensemble import full_width_coverage
+
+    settings = _settings(tiny_checkpoint)
+    X, y = make_classification(60, n_columns, random_state=0)
+    clf = TabPFNClassifier(model_path=str(tiny_checkpoint), n_estimators=n_estimators, device="cpu",
+                           inference_config=settings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with full_width_coverage(settings, n_columns):
+            clf.fit(X, y)
+    with pytest.warns(UserWarning, match="covers at most"):  # tabpfn's own, unguarded
+        clf.fit(X, y)
+    # Wider than the full-width members' 500 columns: the warning stands.
+    with pytest.warns(UserWarning, match="covers at most"), full_width_coverage(settings, 600):
+        warnings.warn("Running 32 estimators covers at most 160 of 600 features", UserWarning)
 
 
 def test_settings_cycle_through_any_number_of_configurations():
