@@ -3,6 +3,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.ensemble import RandomForestRegressor
 
 from skcausalmix.scm import StructuralCausalModel
@@ -186,6 +188,22 @@ def test_columns_in_tiny_or_huge_units_keep_their_structure(unit):
     X_new, _ = StructuralCausalModel(random_state=0).fit(X, y).sample(2000, random_state=1)
     assert np.corrcoef(X_new[:, 0], X_new[:, 1])[0, 1] > 0.95
     assert 0.8 < X_new[:, 0].std() / X[:, 0].std() < 1.25
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(-120, 120), min_size=4, max_size=4))
+def test_samples_are_equivariant_to_column_units(exponents):
+    # Changing a column's unit (x 10^k) changes its synthetic values by the same
+    # factor and nothing else: discovery, equations and noise see no units.
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, (150, 4))
+    X[:, 1] += 1.5 * X[:, 0]
+    X[:, 3] += X[:, 1] - X[:, 2]
+    y = np.arange(150) % 2
+    base, _ = StructuralCausalModel(random_state=0).fit(X, y).sample(300, random_state=1)
+    unit = 10.0 ** np.array(exponents)
+    scaled, _ = StructuralCausalModel(random_state=0).fit(X * unit, y).sample(300, random_state=1)
+    np.testing.assert_allclose(scaled / unit, base, rtol=1e-9, atol=1e-9)
 
 
 def test_unused_categories_are_not_levels():
