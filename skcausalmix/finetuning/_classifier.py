@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._messages import label_repr as _label
 from .._progress import progress_bar
 from ..over_sampling._causal_mix import MIN_CLASS_ROWS
+from ..scm._table import validation_view
 from ._ensemble import (
     ENSEMBLE_KEY,
     ensemble_settings,
@@ -446,11 +447,12 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
             )
         is_frame = isinstance(X, pd.DataFrame)
         _reject_datetimes(X)
+        view = validation_view(X)
         if y is None:
-            checked = validate_data(self, X, reset=reset, dtype=None, ensure_all_finite=False,
+            checked = validate_data(self, view, reset=reset, dtype=None, ensure_all_finite=False,
                                     ensure_min_samples=1)
         else:
-            checked, y = validate_data(self, X, y, reset=reset, dtype=None,
+            checked, y = validate_data(self, view, y, reset=reset, dtype=None,
                                        ensure_all_finite=False, ensure_min_samples=2)
         if not is_frame:
             X = _numeric_if_possible(checked)

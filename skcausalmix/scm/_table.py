@@ -106,13 +106,18 @@ class TableEncoder:
 def validation_view(X):
     """``X`` as scikit-learn's ``validate_data`` can check it (shape, names).
 
-    Date and duration columns are numeric to the encoder, but numpy finds no
-    common dtype for them and floats: validation sees them as objects.
+    Validation only needs the shape and the column names, but it converts the
+    frame to one numpy dtype first, and fails on some mixes: dates or durations
+    beside floats (no common dtype), pandas' nullable Int64/boolean/string
+    beside a category (it casts them all to float). Columns that are not plain
+    numpy numbers are seen as objects; the data themselves are typed by
+    :class:`TableEncoder`.
     """
     if not isinstance(X, pd.DataFrame):
         return X
-    dated = X.select_dtypes(include=["datetime", "datetimetz", "timedelta"]).columns
-    return X.astype(dict.fromkeys(dated, object)) if len(dated) else X
+    special = [c for c, dtype in X.dtypes.items()
+               if not isinstance(dtype, np.dtype) or dtype.kind in "mM"]
+    return X.astype(dict.fromkeys(special, object)) if special else X
 
 
 def _as_frame(X):

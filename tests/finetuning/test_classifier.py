@@ -220,6 +220,20 @@ def test_our_samplers_keep_a_balancing_strategy(tiny_checkpoint):
     assert wrapped.n_synthetic_ == 30
 
 
+def test_nullable_dtypes_beside_a_category(tiny_checkpoint):
+    # sklearn's validation cast the whole frame to float ("Cannot cast str dtype to float64").
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({
+        "count": pd.array(np.where(rng.rand(60) < 0.2, None, rng.randint(0, 5, 60)), dtype="Int64"),
+        "kind": pd.Categorical(rng.choice(["p", "q", "r"], 60)),
+        "x": rng.standard_normal(60),
+    })
+    y = (X["x"] > 0).to_numpy().astype(int)
+    clf = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, **FAST).fit(X, y)
+    assert clf.predict_proba(X).shape == (60, 2)
+    assert list(clf.feature_names_in_) == ["count", "kind", "x"]
+
+
 def test_pandas_with_categorical_columns(tiny_checkpoint):
     X, y = load_shared("credit-approval", n_rows=120)
     clf = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, **FAST).fit(X, y)

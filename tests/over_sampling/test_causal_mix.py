@@ -205,6 +205,25 @@ def test_date_and_duration_columns_are_numeric(sampler, with_timezone):
     assert new["gaps"].isna().any() and new["gaps"].notna().any()
 
 
+@pytest.mark.parametrize("sampler", [CausalMixAugmenter, WithinClassMixup])
+@pytest.mark.parametrize("columns", [["count", "kind", "x"], ["count", "flag", "name", "kind", "x"]])
+def test_nullable_dtypes_beside_a_category(sampler, columns):
+    # sklearn's validation cast the whole frame to float ("Cannot cast str dtype to float64").
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({
+        "count": pd.array(np.where(rng.rand(60) < 0.2, None, rng.randint(0, 5, 60)), dtype="Int64"),
+        "flag": pd.array([True, None, False] * 20, dtype="boolean"),
+        "name": pd.array(["u", "v", None] * 20, dtype="string"),
+        "kind": pd.Categorical(rng.choice(["p", "q", "r"], 60)),
+        "x": rng.standard_normal(60),
+    })[columns]
+    aug = sampler(n_synthetic=1.0, random_state=0)
+    X_res, _ = aug.fit_resample(X, np.arange(60) % 2)
+    pd.testing.assert_frame_equal(X_res.iloc[:60], X)
+    assert list(X_res.dtypes) == list(X.dtypes)
+    assert set(X_res["kind"][aug.synthetic_mask_]) <= {"p", "q", "r"}
+
+
 def test_nan_is_imputed_for_fitting_and_kept_in_real_rows():
     X, y = _data(n=300)
     X = X.copy()
