@@ -117,6 +117,55 @@ def test_properties(data, n_synthetic, seed):
     pd.testing.assert_frame_equal(X_res, X_again)
 
 
+def _column(kind, n, rng):
+    """One column of a kind a user's table may hold."""
+    make = {
+        "float": lambda: rng.standard_normal(n),
+        "float with gaps": lambda: np.where(rng.rand(n) < 0.3, np.nan, rng.standard_normal(n)),
+        "int": lambda: rng.randint(-3, 10, n),
+        "Int64": lambda: pd.array(np.where(rng.rand(n) < 0.2, None, rng.randint(0, 5, n)), dtype="Int64"),
+        "bool": lambda: rng.rand(n) < 0.4,
+        "boolean": lambda: pd.array(np.where(rng.rand(n) < 0.2, None, rng.rand(n) < 0.5), dtype="boolean"),
+        "category": lambda: pd.Categorical(rng.choice(["p", "q", "r"], n)),
+        "unused levels": lambda: pd.Categorical(rng.choice(["p", "q"], n), categories=["q", "z", "p"]),
+        "text": lambda: np.where(rng.rand(n) < 0.25, None, rng.choice(["aa", "bb", "cc"], n)).astype(object),
+        "string": lambda: pd.array(np.where(rng.rand(n) < 0.25, None, rng.choice(["u", "v"], n)), dtype="string"),
+        "constant": lambda: np.full(n, 3.5),
+        "all missing": lambda: np.full(n, np.nan),
+        "dates": lambda: pd.date_range("2021-01-01", periods=n, freq="h")[rng.permutation(n)],
+        "tiny units": lambda: rng.standard_normal(n) * 1e-40,
+    }
+    return make[kind]()
+
+
+COLUMN_KINDS = ["float", "float with gaps", "int", "Int64", "bool", "boolean", "category", "unused levels",
+                "text", "string", "constant", "all missing", "dates", "tiny units"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(kinds=st.lists(st.sampled_from(COLUMN_KINDS), min_size=1, max_size=5), n=st.integers(12, 60),
+       n_classes=st.integers(2, 3), seed=st.integers(0, 1000))
+def test_any_mix_of_column_kinds(kinds, n, n_classes, seed):
+    # Found: nullable Int64 beside a category failed sklearn's validation.
+    rng = np.random.RandomState(seed)
+    X = pd.DataFrame({f"{i} {kind}": _column(kind, n, rng) for i, kind in enumerate(kinds)})
+    aug = CausalMixAugmenter(n_synthetic=1.0, random_state=seed)
+    X_res, _ = aug.fit_resample(X, np.arange(n) % n_classes)
+    pd.testing.assert_frame_equal(X_res.iloc[:n], X)
+    assert list(X_res.dtypes) == list(X.dtypes)
+    new = X_res[aug.synthetic_mask_]
+    for col in X.columns:
+        real, synthetic = X[col].dropna(), new[col].dropna()
+        if aug.scm_.feature_kinds_[col] in ("categorical", "constant"):
+            assert set(synthetic.astype(str)) <= set(real.astype(str)), col
+        elif len(synthetic):
+            assert real.min() <= synthetic.min() and synthetic.max() <= real.max(), col
+        if X[col].isna().all():
+            assert new[col].isna().all(), col
+        elif not X[col].isna().any():
+            assert not new[col].isna().any(), col
+
+
 @settings(max_examples=10, deadline=None)
 @given(counts=st.lists(st.integers(2, 40), min_size=2, max_size=4), strategy=st.sampled_from(["auto", "all", "minority"]))
 def test_balancing_counts_property(counts, strategy):
