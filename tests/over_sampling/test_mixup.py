@@ -11,13 +11,9 @@ from sklearn.model_selection import cross_val_score
 from skcausalmix.over_sampling import WithinClassMixup
 
 from ..conftest import load_shared, sampler_checks
-from .test_causal_mix import SPARSE_XFAIL
 
 
-@sampler_checks(
-    [WithinClassMixup(random_state=0)],
-    expected_failed_checks=lambda est: {"check_samplers_pandas_sparse": SPARSE_XFAIL},
-)
+@sampler_checks([WithinClassMixup(random_state=0)])
 def test_imblearn_sampler_checks(estimator, check):
     check(estimator)
 
