@@ -13,7 +13,7 @@ import time
 import numpy as np
 from imblearn.over_sampling import SMOTE
 
-from skcausalmix.benchmark._cli import positive_int, table_shapes
+from skcausalmix._arguments import positive_int, table_shapes
 from skcausalmix.over_sampling import CausalMixAugmenter
 from skcausalmix.scm import StructuralCausalModel
 from skcausalmix.scm._discovery import discover

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT.parent / "shared" / "datasets"
 sys.path.insert(0, str(ROOT))
 
-from skcausalmix.benchmark._cli import count_or_auto, positive_int, positive_ints, seed_list  # noqa: E402
+from skcausalmix._arguments import count_or_auto, positive_int, positive_ints, seed_list  # noqa: E402
 
 OURS, EARLIER = "bundled (zero-shot)", "bundled (earlier)"
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from skcausalmix.benchmark._cli import positive_int, table_shapes
+from skcausalmix._arguments import positive_int, table_shapes
 from skcausalmix.scm._direct_lingam import FastDirectLiNGAM
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"

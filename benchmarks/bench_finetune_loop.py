@@ -21,7 +21,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from skcausalmix.benchmark._cli import positive_int, positive_ints  # noqa: E402
+from skcausalmix._arguments import positive_int, positive_ints  # noqa: E402
 
 
 def main(argv=None):

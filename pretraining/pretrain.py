@@ -38,6 +38,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from skcausalmix._arguments import non_negative_int, positive, positive_int, share  # noqa: E402
 from skcausalmix.finetuning._checkpoint import (  # noqa: E402
     build_model,
     refresh_inference_config,
@@ -176,59 +177,29 @@ def lr_at(step, base_lr, warmup, total):
     return base_lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
-def _number(text, kind):
-    try:
-        return kind(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected {'an integer' if kind is int else 'a number'}, got {text!r}") from None
-
-
-def _at_least(low):
-    def parse(text):
-        value = _number(text, int)
-        if value < low:
-            raise argparse.ArgumentTypeError(f"must be at least {low}, got {text}")
-        return value
-    return parse
-
-
-def _positive(text):
-    value = _number(text, float)
-    if not value > 0:  # NaN too
-        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-    return value
-
-
-def _share(text):
-    value = _number(text, float)
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"must be a share between 0 and 1, got {text}")
-    return value
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out-dir", default="runs/pretrain")
-    parser.add_argument("--seed", type=_at_least(0), default=0)
-    parser.add_argument("--minutes", type=_positive, default=30.0, help="wall-clock bound of this chunk")
-    parser.add_argument("--max-steps", type=_at_least(1), default=None, help="stop at this step")
-    parser.add_argument("--total-steps", type=_at_least(1), default=6000, help="length of the LR schedule")
-    parser.add_argument("--batch-size", type=_at_least(1), default=8)
-    parser.add_argument("--lr", type=_positive, default=4e-4)
-    parser.add_argument("--warmup", type=_at_least(0), default=200)
-    parser.add_argument("--eval-every", type=_at_least(1), default=100)
-    parser.add_argument("--threads", type=_at_least(1), default=2)
+    parser.add_argument("--seed", type=non_negative_int, default=0)
+    parser.add_argument("--minutes", type=positive(float), default=30.0, help="wall-clock bound of this chunk")
+    parser.add_argument("--max-steps", type=positive_int, default=None, help="stop at this step")
+    parser.add_argument("--total-steps", type=positive_int, default=6000, help="length of the LR schedule")
+    parser.add_argument("--batch-size", type=positive_int, default=8)
+    parser.add_argument("--lr", type=positive(float), default=4e-4)
+    parser.add_argument("--warmup", type=non_negative_int, default=200)
+    parser.add_argument("--eval-every", type=positive_int, default=100)
+    parser.add_argument("--threads", type=positive_int, default=2)
     parser.add_argument("--export", default=None, help="copy the best checkpoint here")
-    parser.add_argument("--wide-fraction", type=_share, default=0.0,
+    parser.add_argument("--wide-fraction", type=share, default=0.0,
                         help="share of batches with 31..--max-features features")
-    parser.add_argument("--max-features", type=_at_least(1), default=30)
-    parser.add_argument("--wide-cells", type=_at_least(1), default=20_000,
+    parser.add_argument("--max-features", type=positive_int, default=30)
+    parser.add_argument("--wide-cells", type=positive_int, default=20_000,
                         help="rows x features bound of a wide task (its cost)")
-    parser.add_argument("--tree-share", type=_share, default=0.20, help="share of TreePrior tasks")
-    parser.add_argument("--warp", type=_share, default=0.0,
+    parser.add_argument("--tree-share", type=share, default=0.20, help="share of TreePrior tasks")
+    parser.add_argument("--warp", type=share, default=0.0,
                         help="share of columns given skew / power / integer levels")
     parser.add_argument("--init-from", default=None, help="safetensors weights to start from")
-    parser.add_argument("--start-step", type=_at_least(0), default=0, help="schedule step of --init-from")
+    parser.add_argument("--start-step", type=non_negative_int, default=0, help="schedule step of --init-from")
     parser.add_argument("--refresh-inference-config", default=None, metavar="FILE",
                         help="rewrite FILE's inference settings and ensemble to the current ones (weights kept) and exit")
     args = parser.parse_args(argv)

@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+from ._arguments import non_negative_int, positive
+
 MODEL_FORMAT = "skcausalmix-model/1"
 TABLE_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".parquet", ".pq")
 
@@ -303,7 +305,7 @@ def build_parser():
         p.add_argument("input", help="input table (CSV or Parquet)")
         if target:
             p.add_argument("--target", "-t", required=True, help="name of the class column")
-        p.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default: 0)")
+        p.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default: 0)")
         p.add_argument("--force", action="store_true", help="overwrite existing output files")
         p.add_argument("--quiet", "-q", action="store_true", help="no progress messages")
 
@@ -322,9 +324,9 @@ def build_parser():
     discovery(p)
     p.add_argument("--output", "-o", required=True, help="output table (CSV or Parquet)")
     size = p.add_mutually_exclusive_group()
-    size.add_argument("--ratio", type=_positive(float), default=1.0,
+    size.add_argument("--ratio", type=positive(float), default=1.0,
                       help="synthetic rows per real row (default: 1.0)")
-    size.add_argument("--count", type=_positive(int), default=None, help="number of synthetic rows")
+    size.add_argument("--count", type=positive(int), default=None, help="number of synthetic rows")
     p.add_argument("--synthetic-only", action="store_true", help="write only the synthetic rows")
     p.add_argument("--mark", default=None, metavar="COLUMN",
                    help="add a boolean column COLUMN that is true for synthetic rows")
@@ -349,12 +351,12 @@ def build_parser():
     p.add_argument("--model", default="auto",
                    help="TabPFN weights: a checkpoint file, 'auto' or 'bundled' (default: auto)")
     p.add_argument("--augmenter", choices=["causalmix", "none"], default="causalmix")
-    p.add_argument("--ratio", type=_positive(float), default=1.0, help="synthetic rows per real row")
-    p.add_argument("--epochs", type=_positive(int), default=20)
-    p.add_argument("--learning-rate", type=_positive(float), default=1e-4)
+    p.add_argument("--ratio", type=positive(float), default=1.0, help="synthetic rows per real row")
+    p.add_argument("--epochs", type=positive(int), default=20)
+    p.add_argument("--learning-rate", type=positive(float), default=1e-4)
     p.add_argument("--eval-metric", choices=["roc_auc", "log_loss"], default="roc_auc")
-    p.add_argument("--validation-size", type=_positive(float), default=0.2)
-    p.add_argument("--time-limit", type=_positive(float), default=None, help="seconds")
+    p.add_argument("--validation-size", type=positive(float), default=0.2)
+    p.add_argument("--time-limit", type=positive(float), default=None, help="seconds")
     p.add_argument("--history", default=None, help="write the per-epoch history (.csv)")
     p.add_argument("--curves", default=None, help="draw the fine-tuning curves (.png/.svg/.pdf)")
     p.set_defaults(func=cmd_finetune)
@@ -372,8 +374,8 @@ def build_parser():
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("demo", help="run the offline demo on a bundled real dataset")
-    p.add_argument("--seed", type=_non_negative_int, default=0)
-    p.add_argument("--n-train", type=_positive(int), default=60, help="training rows per split")
+    p.add_argument("--seed", type=non_negative_int, default=0)
+    p.add_argument("--n-train", type=positive(int), default=60, help="training rows per split")
     p.add_argument("--no-finetune", action="store_true", help="skip the TabPFN part")
     p.set_defaults(func=cmd_demo)
 
@@ -384,24 +386,6 @@ def build_parser():
     add_arguments(p)
     p.set_defaults(func=cmd_benchmark)
     return parser
-
-
-def _non_negative_int(text):
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
-    return int(text)
-
-
-def _positive(kind):
-    def parse(text):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a valid {kind.__name__}") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-        return value
-    return parse
 
 
 def _first_line(message, fallback):

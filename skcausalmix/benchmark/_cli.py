@@ -4,6 +4,7 @@ import argparse
 import sys
 from dataclasses import fields
 
+from .._arguments import count_or_auto, positive_int
 from ._methods import AUGMENTERS, CLASSIC_MODELS, DEFAULT_FINETUNE_METHODS, FINETUNE_METHODS
 from ._runner import BenchmarkConfig
 
@@ -26,46 +27,6 @@ def _list(kind=str):
 def _seeds(text):
     # "5" means seeds 0..4; "0,3,7" lists them.
     return list(range(int(text))) if "," not in text and text.isdigit() else _list(int)(text)
-
-
-def positive_int(text, expected="a positive integer"):
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
-    return int(text)
-
-
-def positive_ints(text, minimum=1):
-    """A comma-separated list of integers of at least ``minimum`` ("64,128")."""
-    parts = [t.strip() for t in text.split(",") if t.strip()]
-    if not parts or not all(t.isdigit() and int(t) >= minimum for t in parts):
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated integers of at least {minimum}, got {text!r}")
-    return [int(t) for t in parts]
-
-
-def seed_list(text):
-    """Seeds: a comma-separated list of non-negative integers ("0,3,7")."""
-    return positive_ints(text, minimum=0)
-
-
-def table_shapes(text):
-    """A comma-separated list of rows x columns ("200x10,1000x20")."""
-    shapes = []
-    for part in filter(None, (t.strip() for t in text.split(","))):
-        rows, _, cols = part.partition("x")
-        try:
-            shapes.append((positive_int(rows), positive_int(cols)))
-        except argparse.ArgumentTypeError:
-            raise argparse.ArgumentTypeError(
-                f"expected shapes such as 200x10, got {part!r}") from None
-    if not shapes:
-        raise argparse.ArgumentTypeError(f"expected shapes such as 200x10, got {text!r}")
-    return shapes
-
-
-def count_or_auto(text):
-    """An ensemble size: 'auto' (the checkpoint's own) or a positive integer."""
-    return text if text == "auto" else positive_int(text, "'auto' or a positive integer")
 
 
 def add_arguments(parser):

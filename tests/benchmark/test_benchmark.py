@@ -220,20 +220,6 @@ def test_ensemble_size_is_auto_or_a_count():
     assert parser.parse_args(["--out", "x", "--n-estimators-inference", "4"]).n_estimators_inference == 4
 
 
-def test_list_arguments_of_the_benchmark_scripts():
-    import argparse
-
-    from skcausalmix.benchmark._cli import positive_ints, seed_list, table_shapes
-
-    assert positive_ints("64, 128,") == [64, 128] and seed_list("0,3") == [0, 3]
-    assert table_shapes("200x10,1000x20") == [(200, 10), (1000, 20)]
-    for parse, text in [(positive_ints, "0"), (positive_ints, "64,abc"), (positive_ints, ""),
-                        (seed_list, "-1"), (table_shapes, "10"), (table_shapes, "5x"),
-                        (table_shapes, "0x3")]:
-        with pytest.raises(argparse.ArgumentTypeError, match="expected"):
-            parse(text)
-
-
 def test_methods_are_compared_on_complete_cells_only():
     from skcausalmix.benchmark._report import normalized_scores
 

@@ -79,11 +79,11 @@ def test_same_seed_same_run_and_resuming_changes_nothing(tiny, tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--batch-size", "0"], "--batch-size: must be at least 1"),
-    (["--batch-size", "2.5"], "--batch-size: expected an integer"),
+    (["--batch-size", "0"], "--batch-size: expected a positive integer"),
+    (["--batch-size", "2.5"], "--batch-size: expected a positive integer, got '2.5'"),
     (["--lr", "-1"], "--lr: must be positive"),
     (["--minutes", "nan"], "--minutes: must be positive"),
-    (["--eval-every", "0"], "--eval-every: must be at least 1"),
+    (["--eval-every", "0"], "--eval-every: expected a positive integer"),
     (["--warp", "2"], "--warp: must be a share between 0 and 1"),
     (["--wide-fraction", "0.5"], "--wide-fraction needs --max-features above 30"),
     (["--init-from", "no/such/file.safetensors"], "--init-from: no such file"),

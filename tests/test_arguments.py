@@ -1,0 +1,47 @@
+"""skcausalmix/_arguments.py: the argument types of the command lines and scripts."""
+
+import argparse
+
+import pytest
+
+from skcausalmix._arguments import (
+    count_or_auto,
+    non_negative_int,
+    positive,
+    positive_int,
+    positive_ints,
+    seed_list,
+    share,
+    table_shapes,
+)
+
+
+def test_good_values():
+    assert positive_int("3") == 3 and non_negative_int("0") == 0
+    assert positive(float)("1e-4") == 1e-4 and share("0") == 0.0 and share("1") == 1.0
+    assert positive_ints("64, 128,") == [64, 128] and seed_list("0,3") == [0, 3]
+    assert table_shapes("200x10,1000x20") == [(200, 10), (1000, 20)]
+    assert count_or_auto("auto") == "auto" and count_or_auto("4") == 4
+
+
+@pytest.mark.parametrize("parse, text, message", [
+    (positive_int, "0", "expected a positive integer, got '0'"),
+    (positive_int, "2.5", "expected a positive integer"),
+    (non_negative_int, "-1", "expected a non-negative integer"),
+    (positive(float), "0", "must be positive"),
+    (positive(float), "nan", "must be positive"),
+    (positive(int), "x", "'x' is not a valid int"),
+    (share, "2", "must be a share between 0 and 1"),
+    (share, "nan", "must be a share between 0 and 1"),
+    (positive_ints, "0", "integers of at least 1"),
+    (positive_ints, "64,abc", "integers of at least 1"),
+    (positive_ints, "", "integers of at least 1"),
+    (seed_list, "-1", "integers of at least 0"),
+    (table_shapes, "10", "shapes such as 200x10"),
+    (table_shapes, "5x", "shapes such as 200x10"),
+    (table_shapes, "0x3", "shapes such as 200x10"),
+    (count_or_auto, "0", "'auto' or a positive integer"),
+])
+def test_bad_values_say_what_was_expected(parse, text, message):
+    with pytest.raises(argparse.ArgumentTypeError, match=message):
+        parse(text)
