@@ -85,26 +85,34 @@ def inference_settings(model_path, features_per_member, n_estimators):
     return {"FEATURE_SUBSAMPLING_METHOD": "balanced", "PREPROCESS_TRANSFORMS": transforms}, n_estimators
 
 
-def run_one(name, X, y, size, seed, model_path, n_estimators, max_test, baselines_too=True,
-            inference_config=None):
-    from tabpfn import TabPFNClassifier
-
-    from skcausalmix.finetuning._ensemble import full_width_coverage, informative_columns, take_columns
-
+def split(X, y, size, seed, max_test):
+    """Stratified training rows; the rest (at most ``max_test``, stratified, of seen classes) to test."""
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, train_size=size, stratify=y, random_state=seed)
     if len(y_te) > max_test:
         X_te, _, y_te, _ = train_test_split(X_te, y_te, train_size=max_test, stratify=y_te, random_state=seed)
     classes = np.unique(y_tr)
-    keep = np.isin(y_te, classes)  # a class absent from training cannot be scored
-    X_te, y_te = X_te[keep], y_te[keep]
-    rows = []
-    t = time.perf_counter()
-    keep = informative_columns(X_tr)  # as CausalMixTabPFNClassifier's final model
+    seen = np.isin(y_te, classes)  # a class absent from training cannot be scored
+    return X_tr, X_te[seen], y_tr, y_te[seen], classes
+
+
+def checkpoint_proba(model_path, n_estimators, inference_config, seed, X_tr, y_tr, X_te):
+    """Zero-shot test probabilities, run as CausalMixTabPFNClassifier's final model; and the column mask."""
+    from tabpfn import TabPFNClassifier
+
+    from skcausalmix.finetuning._ensemble import fit_on_varying_columns, take_columns
+
     clf = TabPFNClassifier(model_path=str(model_path), n_estimators=n_estimators, device="cpu",
                            random_state=seed, inference_config=inference_config)
-    with full_width_coverage(inference_config, int(keep.sum())):
-        clf.fit(take_columns(X_tr, keep), y_tr)
-    proba = clf.predict_proba(take_columns(X_te, keep))
+    keep = fit_on_varying_columns(clf, X_tr, y_tr, inference_config)
+    return clf.predict_proba(take_columns(X_te, keep)), keep
+
+
+def run_one(name, X, y, size, seed, model_path, n_estimators, max_test, baselines_too=True,
+            inference_config=None):
+    X_tr, X_te, y_tr, y_te, classes = split(X, y, size, seed, max_test)
+    rows = []
+    t = time.perf_counter()
+    proba, _ = checkpoint_proba(model_path, n_estimators, inference_config, seed, X_tr, y_tr, X_te)
     rows.append((OURS, auc(y_te, proba, classes), time.perf_counter() - t))
     for method, pipe in (baselines(X).items() if baselines_too else ()):
         t = time.perf_counter()

@@ -25,14 +25,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import QuantileTransformer, StandardScaler
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 sys.path.insert(0, str(ROOT))
 
-from bench_bundled_model import DATASETS, auc, inference_settings  # noqa: E402
+from bench_bundled_model import DATASETS, auc, checkpoint_proba, inference_settings, split  # noqa: E402
 
 
 def numeric(X_tr, X_te):
@@ -57,7 +56,7 @@ def screen(names, size, seeds, dims, members, out):
 
     from skcausalmix.benchmark import list_datasets, load_dataset
     from skcausalmix.finetuning import resolve_model_path
-    from skcausalmix.finetuning._ensemble import informative_columns, take_columns
+    from skcausalmix.finetuning._ensemble import take_columns
 
     path = resolve_model_path("bundled")
     settings, n_members = inference_settings(path, None, "auto")
@@ -65,17 +64,9 @@ def screen(names, size, seeds, dims, members, out):
     for ref in list_datasets(DATASETS, names):
         X, y = load_dataset(ref)
         for seed in range(seeds):
-            X_tr, X_te, y_tr, y_te = train_test_split(X, y, train_size=size, stratify=y, random_state=seed)
-            if len(y_te) > 1000:
-                X_te, _, y_te, _ = train_test_split(X_te, y_te, train_size=1000, stratify=y_te, random_state=seed)
-            classes = np.unique(y_tr)
-            seen = np.isin(y_te, classes)
-            X_te, y_te = X_te[seen], y_te[seen]
-            keep = informative_columns(X_tr)
+            X_tr, X_te, y_tr, y_te, classes = split(X, y, size, seed, max_test=1000)
+            shipped, keep = checkpoint_proba(path, n_members, settings, seed, X_tr, y_tr, X_te)
             X_tr, X_te = take_columns(X_tr, keep), take_columns(X_te, keep)
-            clf = TabPFNClassifier(model_path=str(path), n_estimators=n_members, device="cpu",
-                                   random_state=seed, inference_config=settings)
-            shipped = clf.fit(X_tr, y_tr).predict_proba(X_te)
             row = {"dataset": ref.name, "seed": seed, "shipped": auc(y_te, shipped, classes)}
             a, b = numeric(X_tr, X_te)
             rng = np.random.RandomState(seed)

@@ -20,8 +20,7 @@ from ..scm._table import validation_view
 from ._ensemble import (
     ENSEMBLE_KEY,
     ensemble_settings,
-    full_width_coverage,
-    informative_columns,
+    fit_on_varying_columns,
     member_count,
     stored_ensemble,
     take_columns,
@@ -349,14 +348,12 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
 
         settings = (ensemble_settings(self.ensemble_, tabpfn.preprocess_configs(clf))
                     if self.ensemble_ else None)
-        self.inference_features_ = informative_columns(X_context)
         self.model_ = tabpfn.frozen_copy(
             clf, n_estimators=member_count(self.n_estimators_inference, self.ensemble_),
             device=device, random_state=seed,
             ignore_pretraining_limits=self.ignore_pretraining_limits, settings=settings,
         )
-        with full_width_coverage(settings, int(self.inference_features_.sum())):
-            self.model_.fit(take_columns(X_context, self.inference_features_), y_context)
+        self.inference_features_ = fit_on_varying_columns(self.model_, X_context, y_context, settings)
         return self
 
     def _fine_tune(self, clf, X_tr, y_tr, X_syn, y_syn, evaluate, rng, seed, start):

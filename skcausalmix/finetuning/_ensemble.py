@@ -79,6 +79,17 @@ def full_width_coverage(settings, n_columns):
         yield
 
 
+def fit_on_varying_columns(model, X, y, settings=None):
+    """Fit a tabpfn ``model`` (built with ``settings``) on the columns of ``X`` that vary.
+
+    Returns the column mask; predictions take ``take_columns(X_new, mask)``.
+    """
+    mask = informative_columns(X)
+    with full_width_coverage(settings, int(mask.sum())):
+        model.fit(take_columns(X, mask), y)
+    return mask
+
+
 def member_count(n_estimators, spec):
     """``n_estimators`` for tabpfn: "auto" means the ensemble's own count."""
     if n_estimators == "auto" and spec:
