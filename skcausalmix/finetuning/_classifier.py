@@ -705,14 +705,16 @@ def _numeric_if_possible(X):
 def _reject_datetimes(X):
     # tabpfn refuses them too, but its advice (an inference_config) is not ours to give.
     if isinstance(X, pd.DataFrame):
-        bad = list(X.select_dtypes(include=["datetime", "datetimetz", "timedelta"]).columns)
+        bad = [c for c, dtype in X.dtypes.items()
+               if isinstance(dtype, pd.PeriodDtype) or (isinstance(dtype, np.dtype) and dtype.kind in "mM")
+               or isinstance(dtype, pd.DatetimeTZDtype)]
         where = f"Columns {bad[:5]} hold"
     else:
         bad = np.asarray(X).dtype.kind in "mM"
         where = f"X ({np.asarray(X).dtype}) holds"
     if bad:
         raise ValueError(
-            f"{where} dates or durations, which TabPFN does not take; turn them into "
+            f"{where} dates, periods or durations, which TabPFN does not take; turn them into "
             "numbers first (e.g. X[col].dt.year and X[col].dt.dayofweek, or "
             "X[col].astype('int64'))."
         )

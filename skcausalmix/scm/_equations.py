@@ -5,6 +5,8 @@ columns and as a draw from ``P(x_j | parents(x_j), y)`` for categorical ones.
 The class label ``y`` enters every equation, so sampling is class-conditional.
 """
 
+import warnings
+
 import numpy as np
 from sklearn.base import clone
 from sklearn.linear_model import LinearRegression, LogisticRegression
@@ -83,7 +85,11 @@ class NodeEquation:
         target = Z[:, j]
         self.estimator_ = clone(estimator)
         if self.kind == "categorical":
-            self.estimator_.fit(D, target.astype(int))
+            with warnings.catch_warnings():
+                # Declared categorical: a column of mostly distinct levels (an id) is no regression problem.
+                warnings.filterwarnings("ignore", message="The number of unique classes is greater than 50%",
+                                        category=UserWarning)
+                self.estimator_.fit(D, target.astype(int))
             self.codes_ = np.asarray(self.estimator_.classes_, dtype=float)
             return self
         self.estimator_.fit(D, target)

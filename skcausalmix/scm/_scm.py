@@ -54,9 +54,11 @@ class StructuralCausalModel(BaseEstimator):
         ``predict_proba``. None means a standardised ``LogisticRegression``.
     categorical_features : "auto", array-like or None, default="auto"
         Which columns are categorical: "auto" takes DataFrame columns of
-        category, bool, string or non-numeric object dtype; otherwise a list of
-        names or positions, or a boolean mask. Bool columns are always
-        categorical.
+        category, bool, string or object dtype holding text (numbers written
+        as text included); otherwise a list of names or positions, or a
+        boolean mask. Bool columns are always categorical; text columns left
+        out of the list must read as numbers, and their synthetic values are
+        written as text.
     min_pool_size : int, default=20
         A class needs at least this many rows for its own residual pool;
         smaller classes draw noise from the residuals of all rows.

@@ -27,6 +27,8 @@ class _Column:
     fill: float = 0.0
     constant: bool = False
     all_missing: bool = False
+    # Numbers written as text (an object column of "1.5"s): synthetic values go back as text.
+    as_text: bool = False
 
 
 @dataclass
@@ -90,6 +92,9 @@ class TableEncoder:
                 values = np.clip(z, col.low, col.high)
                 if col.kind == INTEGER:
                     values = np.rint(values)
+                if col.as_text:
+                    values = np.array([str(int(v)) if col.kind == INTEGER else str(v) for v in values],
+                                      dtype=object)
             if missing is not None and missing[:, j].any():
                 values = values.astype(object) if col.kind == CATEGORICAL else values
                 values[missing[:, j]] = np.nan
@@ -115,6 +120,8 @@ def validation_view(X):
     """
     if not isinstance(X, pd.DataFrame):
         return X
+    if X.shape[1] == 0:  # sklearn's validation fails inside numpy on these
+        raise ValueError(f"X is a DataFrame with no columns (shape={X.shape}); at least one feature is required.")
     special = [c for c, dtype in X.dtypes.items()
                if not isinstance(dtype, np.dtype) or dtype.kind in "mM"]
     return X.astype(dict.fromkeys(special, object)) if special else X
@@ -139,7 +146,10 @@ def _auto_categorical(column):
     if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dtype):
         return True
     if pd.api.types.is_object_dtype(dtype):
-        # Object columns from numpy hold numbers as often as text.
+        # Object columns from numpy hold numbers as often as text; text is categorical even
+        # when it reads as numbers, as in a str column, so that its values come back as they were.
+        if any(isinstance(v, (str, bytes)) for v in column.dropna()):
+            return True
         try:
             pd.to_numeric(column)
         except (TypeError, ValueError):
@@ -199,12 +209,7 @@ def _fit_column(values, name, categorical):
                       all_missing=True, levels=np.array([np.nan], dtype=object))
         return col, np.zeros(len(values)), miss
     if categorical:
-        bad = [v for v in values[~miss] if not isinstance(v, (str, bytes, bool, int, float, np.generic))]
-        if bad:
-            raise TypeError(
-                f"Column {name!r}: each value must be a string or a number (argument must "
-                f"be a string or a number), got {type(bad[0]).__name__}."
-            )
+        _check_scalars(values[~miss], name)
         # Declared but unused categories are not levels: they cannot be sampled.
         cat = pd.Categorical(values).remove_unused_categories()
         levels = np.asarray(cat.categories, dtype=object)
@@ -218,6 +223,7 @@ def _fit_column(values, name, categorical):
     try:
         numeric = pd.to_numeric(values).to_numpy(dtype=float, copy=True)
     except (TypeError, ValueError):
+        _check_scalars(values[~miss], name)  # intervals, tuples: no declaration helps
         raise ValueError(f"Column {name!r} is not numeric; declare it in categorical_features.") from None
     observed = numeric[~miss]
     if np.isinf(observed).any():
@@ -231,8 +237,17 @@ def _fit_column(values, name, categorical):
     numeric[miss] = fill
     low, high = float(observed.min()), float(observed.max())
     col = _Column(name, INTEGER if integral else CONTINUOUS, low=low, high=high, fill=fill,
-                  constant=low == high)
+                  constant=low == high, as_text=any(isinstance(v, (str, bytes)) for v in values[~miss]))
     return col, numeric, miss
+
+
+def _check_scalars(values, name):
+    bad = [v for v in values if not isinstance(v, (str, bytes, bool, int, float, np.generic))]
+    if bad:
+        raise TypeError(
+            f"Column {name!r}: each value must be a string or a number (argument must "
+            f"be a string or a number), got {type(bad[0]).__name__}."
+        )
 
 
 def _input_meta(X):
@@ -258,6 +273,11 @@ def _assemble(columns, meta):
 
 
 def _cast(values, dtype):
+    if isinstance(dtype, pd.PeriodDtype) and not isinstance(values.dtype, pd.PeriodDtype):
+        # Periods were encoded as their ordinals (pd.to_numeric), which astype cannot read back.
+        ordinals = pd.to_numeric(values).to_numpy(dtype=float)
+        ordinals = np.where(np.isnan(ordinals), pd.NaT.value, np.rint(ordinals)).astype("int64")
+        return pd.Series(pd.arrays.PeriodArray(ordinals, dtype=dtype), index=values.index)
     try:
         return values.astype(dtype)
     except (TypeError, ValueError):

@@ -124,12 +124,14 @@ def _column(kind, n, rng):
         "all missing": lambda: np.full(n, np.nan),
         "dates": lambda: pd.date_range("2021-01-01", periods=n, freq="h")[rng.permutation(n)],
         "tiny units": lambda: rng.standard_normal(n) * 1e-40,
+        "periods": lambda: pd.Series(pd.period_range("2020-01", periods=n, freq="M")[rng.permutation(n)]).mask(
+            rng.rand(n) < 0.2),
     }
     return make[kind]()
 
 
 COLUMN_KINDS = ["float", "float with gaps", "int", "Int64", "bool", "boolean", "category", "unused levels",
-                "text", "string", "constant", "all missing", "dates", "tiny units"]
+                "text", "string", "constant", "all missing", "dates", "tiny units", "periods"]
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
@@ -198,6 +200,10 @@ def test_works_in_pipeline_cv_and_grid_search():
         ({"discovery": "magic"}, np.random.rand(20, 3), np.arange(20) % 2, ValueError, "discovery"),
         ({"n_synthetic": -1}, np.random.rand(20, 3), np.arange(20) % 2, ValueError, "n_synthetic"),
         ({"min_pool_size": 0}, np.random.rand(20, 3), np.arange(20) % 2, ValueError, "min_pool_size"),
+        # Were numpy's "at least one array or dtype is required" and "declare it in categorical_features".
+        ({}, pd.DataFrame(index=range(20)), np.arange(20) % 2, ValueError, "no columns"),
+        ({}, pd.DataFrame({"x": np.arange(20.0), "bin": pd.interval_range(0, 20)}), np.arange(20) % 2, TypeError,
+         "'bin'.*got Interval"),
     ],
 )
 def test_bad_input(kwargs, X, y, error, match):

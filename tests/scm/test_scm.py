@@ -222,6 +222,29 @@ def test_unused_categories_are_not_levels():
     assert set(X_new["c"]) == {"a", "c"}
 
 
+def test_numbers_written_as_text_come_back_as_text():
+    # An object column of "0.25"s: synthetic rows held floats beside the real rows' strings.
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"x": rng.standard_normal(60),
+                      "t": pd.Series([f"{v:.2f}" for v in rng.standard_normal(60)], dtype=object),
+                      "k": pd.Series([str(v) for v in rng.randint(0, 9, 60)], dtype=object)})
+    y = np.arange(60) % 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nor sklearn's "more than 50% unique classes" for an id-like column
+        scm = StructuralCausalModel(random_state=0).fit(X, y)
+        X_new, _ = scm.sample(200, random_state=0)
+    # By default, text is categorical (as a str column is): the values are the real ones.
+    assert scm.feature_kinds_["t"] == scm.feature_kinds_["k"] == "categorical"
+    assert set(X_new["t"]) <= set(X["t"]) and set(X_new["k"]) <= set(X["k"])
+    # Declared numeric (categorical_features lists none), they are sampled as numbers and written as text.
+    scm = StructuralCausalModel(categorical_features=[], random_state=0).fit(X, y)
+    X_new, _ = scm.sample(200, random_state=0)
+    assert scm.feature_kinds_["k"] == "integer"
+    assert all(isinstance(v, str) for v in X_new["t"]) and all(isinstance(v, str) for v in X_new["k"])
+    assert X_new["t"].astype(float).between(X["t"].astype(float).min(), X["t"].astype(float).max()).all()
+    assert set(X_new["k"]) <= {str(v) for v in range(9)}
+
+
 def test_sparse_is_a_type_error():
     from scipy import sparse
 
