@@ -41,19 +41,51 @@ def read_table(path):
         if suffix in (".parquet", ".pq"):
             return pd.read_parquet(path)
         if suffix in (".csv", ".csv.gz", ".tsv"):
-            return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
+            sep = "\t" if suffix == ".tsv" else ","
+            frame = pd.read_csv(path, sep=sep)
+            frame.columns = _header(path, sep, frame.columns)
+            return frame
+    except CLIError:
+        raise
     except ImportError as exc:
         raise CLIError(f"{path}: reading Parquet needs pyarrow (pip install pyarrow)") from exc
     except Exception as exc:  # pandas raises many kinds for a broken file
+        hint = "; save it as UTF-8" if isinstance(exc, UnicodeDecodeError) else ""
         raise CLIError(f"{path}: not a readable {suffix} table ({type(exc).__name__}: "
-                       f"{_first_line(exc, '')})") from exc
+                       f"{_first_line(exc, '')}){hint}") from exc
     raise CLIError(f"{path}: unknown table format {suffix!r}; use one of {', '.join(TABLE_SUFFIXES)}")
 
 
-def _check_output(path, force, suffixes=None):
+def _header(path, sep, parsed):
+    """The column names as the file writes them.
+
+    pandas renames a repeated name ("x", "x" -> "x", "x.1") and an empty one
+    ("Unnamed: 0", a saved row index); written back, either would change the
+    user's header without a word. Repeated names are an error, empty ones stay
+    empty.
+    """
+    import csv
+    import gzip
+
+    opener = gzip.open if str(path).lower().endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
+        raw = next(csv.reader(handle, delimiter=sep), [])
+    if len(raw) != len(parsed):  # pandas read it differently (a header-less index): keep its names
+        return parsed
+    repeated = sorted({name for name in raw if name and raw.count(name) > 1})
+    if repeated:
+        raise CLIError(f"{path}: the header repeats column names {repeated}; make them unique")
+    if raw.count("") > 1:  # several unnamed columns need pandas' names to stay apart
+        return parsed
+    return [name if name == "" else p for name, p in zip(raw, parsed)]
+
+
+def _check_output(path, force, suffixes=None, source=None):
     path = Path(path)
     if suffixes is not None and _suffix(path) not in suffixes:
         raise CLIError(f"{path}: output must end in one of {', '.join(suffixes)}")
+    if source is not None and path.resolve() == Path(source).resolve():
+        raise CLIError(f"{path} is the input table; write to another file (--force would have replaced it)")
     if path.exists() and not force:
         raise CLIError(f"{path} exists; pass --force to overwrite it")
     if not path.parent.exists():
@@ -80,6 +112,8 @@ def _split_target(frame, target, path):
                        f"{', ...' if frame.shape[1] > 10 else ''}){hint}")
     if len(frame) == 0:
         raise CLIError(f"{path}: no rows, only a header")
+    if frame.shape[1] == 1:
+        raise CLIError(f"{path}: no columns besides the target {target!r}")
     y = frame[target]
     if y.isna().any():
         raise CLIError(f"{path}: target column {target!r} has {int(y.isna().sum())} missing values")
@@ -116,7 +150,7 @@ def cmd_augment(args):
 
     from .over_sampling import CausalMixAugmenter
 
-    out = _check_output(args.output, args.force, TABLE_SUFFIXES)
+    out = _check_output(args.output, args.force, TABLE_SUFFIXES, source=args.input)
     frame = read_table(args.input)
     X, y = _split_target(frame, args.target, args.input)
     categorical = _categorical(X, _names(args.categorical), args.input)
@@ -217,7 +251,7 @@ def cmd_predict(args):
     import joblib
     import numpy as np
 
-    out = _check_output(args.output, args.force, TABLE_SUFFIXES)
+    out = _check_output(args.output, args.force, TABLE_SUFFIXES, source=args.input)
     model_file = Path(args.model)
     if not model_file.is_file():
         raise CLIError(f"{model_file}: no such file")

@@ -143,7 +143,46 @@ def test_errors_are_one_line_with_nonzero_status(table, tmp_path):
     # Unknown options and commands: argparse's usage error, status 2.
     assert cli("augment", path, "-t", "target", "-o", "o.csv", "--bogus", cwd=tmp_path).returncode == 2
     assert cli("transmogrify", cwd=tmp_path).returncode == 2
+    frame[["target"]].to_csv(tmp_path / "only_target.csv", index=False)
+    out = cli("augment", "only_target.csv", "-t", "target", "-o", "o.csv", cwd=tmp_path)
+    assert _one_line_error(out) and "no columns besides the target" in out.stderr
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_headers_are_read_as_written(tmp_path):
+    # pandas renames a repeated name to "x.1" and an empty one to "Unnamed: 0";
+    # written back, the user's header changed without a word.
+    import gzip
+
+    from skcausalmix._cli import CLIError, read_table
+
+    (tmp_path / "index.csv").write_text(",x,target\n0,1.5,a\n1,2.5,b\n")
+    assert list(read_table(tmp_path / "index.csv").columns) == ["", "x", "target"]
+    with gzip.open(tmp_path / "twice.csv.gz", "wt") as handle:
+        handle.write("x,x,target\n1,2,a\n")
+    with pytest.raises(CLIError, match=r"repeats column names \['x'\]"):
+        read_table(tmp_path / "twice.csv.gz")
+    (tmp_path / "two_unnamed.tsv").write_text("\t\ttarget\n1\t2\ta\n")
+    assert list(read_table(tmp_path / "two_unnamed.tsv").columns) == ["Unnamed: 0", "Unnamed: 1", "target"]
+    (tmp_path / "latin.csv").write_bytes("größe,target\n1,a\n".encode("latin-1"))
+    with pytest.raises(CLIError, match="save it as UTF-8"):
+        read_table(tmp_path / "latin.csv")
+
+
+def test_a_saved_index_and_the_input_file_survive(table, tmp_path):
+    path, frame = table
+    frame.to_csv(tmp_path / "indexed.csv")  # pandas' default: the index as an unnamed first column
+    out = cli("augment", "indexed.csv", "-t", "target", "-o", "aug.csv", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    written = (tmp_path / "aug.csv").read_text().splitlines()
+    assert written[0] == (tmp_path / "indexed.csv").read_text().splitlines()[0]
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "aug.csv").iloc[:len(frame)],
+                                  pd.read_csv(tmp_path / "indexed.csv"))
+    # --force overwrites outputs, never the table being read.
+    before = path.read_bytes()
+    out = cli("augment", path, "-t", "target", "-o", path, "--force", cwd=tmp_path)
+    assert _one_line_error(out) and "is the input table" in out.stderr
+    assert path.read_bytes() == before
 
 
 def test_demo_and_seed_arguments_are_checked(table, tmp_path):
