@@ -3,7 +3,7 @@
     python benchmarks/bench_bundled_model.py [--model bundled] [--sizes 64,128,256]
         [--seeds 5] [--datasets all] [--max-test 1000] [--out results.csv]
 
-For every dataset in ../shared/datasets, training size and seed: a stratified
+For every dataset in ../shared/datasets (or ``--data-dir``), training size and seed: a stratified
 training subsample, the rest (at most ``--max-test`` rows, stratified) as the
 test set; test ROC-AUC (one-vs-rest macro for multiclass) of the checkpoint
 zero-shot, run as skcausalmix runs it (``TabPFNClassifier`` with the ensemble
@@ -153,11 +153,15 @@ def per_dataset(results):
     return "\n".join(lines)
 
 
-def by_width(results, cut):
-    """Median and mean per size for datasets with <= cut and > cut features."""
+def by_width(results, cut, folder=DATASETS):
+    """Median and mean per size for datasets with <= cut and > cut features (from ``folder``'s manifest)."""
     import json
 
-    widths = {d["name"]: d["n_features"] for d in json.loads((DATASETS / "manifest.json").read_text())}
+    manifest = Path(folder) / "manifest.json"
+    entries = json.loads(manifest.read_text()) if manifest.is_file() else []
+    widths = {d["name"]: d["n_features"] for d in entries if "n_features" in d}
+    if not widths:
+        return f"\n(no width table: {manifest} gives no n_features)"
     df = pd.DataFrame(results)
     df = df[df["dataset"].isin(widths)]
     df["width"] = np.where(df["dataset"].map(widths) <= cut, f"<= {cut}", f"> {cut}")
@@ -179,7 +183,10 @@ def main(argv=None):
     parser.add_argument("--model", default="bundled", help="'bundled' or a checkpoint file")
     parser.add_argument("--sizes", type=positive_ints, default="64,128,256")
     parser.add_argument("--seeds", type=positive_int, default=5)
-    parser.add_argument("--datasets", default="all")
+    parser.add_argument("--datasets", default="all", help="comma-separated names, or 'all'")
+    parser.add_argument("--data-dir", type=Path, default=DATASETS,
+                        help="folder of datasets (manifest.json and gzipped CSVs with a 'target' "
+                             "column, the format of ../shared/datasets; default: that folder)")
     parser.add_argument("--n-estimators", type=count_or_auto, default="auto",
                         help="ensemble size; 'auto': the count of the ensemble the checkpoint "
                              "asks for (32 for the bundled model; tabpfn's 8 if none)")
@@ -215,7 +222,7 @@ def main(argv=None):
             parser.error(f"{args.summarize} has no runs of sizes {sizes} (and the seeds asked for)")
         results = df.to_dict("records")
         print(summarize(results))
-        print(by_width(results, args.width_cut))
+        print(by_width(results, args.width_cut, args.data_dir))
         if args.per_dataset:
             print(per_dataset(results))
         return
@@ -230,7 +237,7 @@ def main(argv=None):
     from skcausalmix.benchmark import list_datasets, load_dataset
 
     try:
-        refs = list_datasets(DATASETS, None if args.datasets == "all" else args.datasets.split(","))
+        refs = list_datasets(args.data_dir, None if args.datasets == "all" else args.datasets.split(","))
     except (ValueError, FileNotFoundError) as exc:
         parser.error(str(exc))
     names = [ref.name for ref in refs]
@@ -259,7 +266,7 @@ def main(argv=None):
         sys.exit("no run finished (each was skipped: see the messages above)")
     print(f"Model: {model_path}")
     print(summarize(results))
-    print(by_width(results, args.width_cut))
+    print(by_width(results, args.width_cut, args.data_dir))
 
 
 if __name__ == "__main__":

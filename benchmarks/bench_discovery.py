@@ -68,14 +68,14 @@ def discovery_table(sizes, lingam_max_p):
             print(f"| {n}x{p} | (skipped) | {t_ours:.3f} | | | | {peak:.0f} |")
 
 
-def datasets_table():
+def datasets_table(folder=DATASETS):
     from skcausalmix.over_sampling import CausalMixAugmenter
 
-    manifest = json.loads((DATASETS / "manifest.json").read_text())
+    manifest = json.loads((folder / "manifest.json").read_text())
     print("| dataset | rows x features | fit_resample s | edges | result |")
     print("|---|---|---|---|---|")
     for entry in manifest:
-        df = pd.read_csv(DATASETS / entry["file"], dtype={"target": str})
+        df = pd.read_csv(folder / entry["file"], dtype={"target": str})
         y = df.pop("target")
         t = time.perf_counter()
         try:
@@ -93,9 +93,13 @@ def main(argv=None):
     parser.add_argument("--sizes", type=table_shapes, default="200x10,500x20,1000x20,2000x20,2000x40,500x80,500x150")
     parser.add_argument("--lingam-max-p", type=positive_int, default=40)
     parser.add_argument("--datasets", action="store_true")
+    parser.add_argument("--data-dir", type=Path, default=DATASETS,
+                        help="with --datasets: the folder (manifest.json and gzipped CSVs; default ../shared/datasets)")
     args = parser.parse_args(argv)
     if args.datasets:
-        datasets_table()
+        if not (args.data_dir / "manifest.json").is_file():
+            parser.error(f"--data-dir: no manifest.json in {args.data_dir}")
+        datasets_table(args.data_dir)
     else:
         discovery_table(args.sizes, args.lingam_max_p)
 
