@@ -15,6 +15,8 @@ def _frames(X_real, X_synthetic):
 
 def _pick(real, features, max_features):
     if features is None:
+        if not isinstance(max_features, (int, np.integer)) or isinstance(max_features, bool) or max_features < 1:
+            raise ValueError(f"max_features must be a positive integer, got {max_features!r}.")
         return list(real.columns[:max_features])
     unknown = [f for f in features if f not in real.columns]
     if unknown:
@@ -57,8 +59,12 @@ def plot_real_vs_synthetic(X_real, X_synthetic, *, features=None, max_features=9
         if _numeric(real[col]):
             values = np.r_[r.to_numpy(float), s.to_numpy(float)]
             edges = np.histogram_bin_edges(values, bins=bins) if len(values) else bins
-            ax.hist(r.to_numpy(float), bins=edges, density=True, alpha=0.5, label="real")
-            ax.hist(s.to_numpy(float), bins=edges, density=True, alpha=0.5, label="synthetic")
+            # A density of no values divides by zero: leave that group's bars out.
+            for part, label in ((r, "real"), (s, "synthetic")):
+                if len(part):
+                    ax.hist(part.to_numpy(float), bins=edges, density=True, alpha=0.5, label=label)
+                else:
+                    ax.plot([], [], alpha=0.5, label=f"{label} (all missing)")
         else:
             levels = pd.Index(pd.concat([r, s]).astype(str).unique())
             fr = r.astype(str).value_counts(normalize=True).reindex(levels, fill_value=0)
@@ -102,7 +108,8 @@ def plot_pairwise(X_real, X_synthetic, features, *, max_points=1000, random_stat
         raise ValueError(f"Choose 2 to 6 features for a pairwise view, got {len(cols)}.")
     text = [c for c in cols if not _numeric(real[c])]
     if text:
-        raise ValueError(f"The pairwise view needs numeric features; {text} are categorical.")
+        raise ValueError(f"The pairwise view needs numeric features; {text} are not numbers "
+                         "(text, categories, booleans, dates).")
     rng = np.random.RandomState(random_state)
 
     def subset(frame):
@@ -117,8 +124,10 @@ def plot_pairwise(X_real, X_synthetic, features, *, max_points=1000, random_stat
         for j, b in enumerate(cols):
             ax = axes[i, j]
             if i == j:
-                ax.hist(real[a].dropna().to_numpy(float), bins=20, alpha=0.5, density=True)
-                ax.hist(synth[a].dropna().to_numpy(float), bins=20, alpha=0.5, density=True)
+                for frame in (real, synth):
+                    values = frame[a].dropna().to_numpy(float)
+                    if len(values):  # a density of no values divides by zero
+                        ax.hist(values, bins=20, alpha=0.5, density=True)
             else:
                 ax.scatter(real[b], real[a], s=6, alpha=0.5, label="real")
                 ax.scatter(synth[b], synth[a], s=6, alpha=0.5, label="synthetic")

@@ -123,8 +123,12 @@ def graph_to_dot(model, *, label="target"):
         return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
     lines = ["digraph causal_graph {", "  rankdir=TB;", "  node [shape=box, style=rounded];"]
+    # The label's node gets an id of its own: a feature of the same name would merge with it.
+    label_id = "class_label"
+    while label_id in {str(n) for n in scm.causal_order_}:
+        label_id = "_" + label_id
     if label is not None:
-        lines.append(f"  {q(label)} [style=\"rounded,filled\", fillcolor=\"#ffd966\"];")
+        lines.append(f"  {q(label_id)} [label={q(label)}, style=\"rounded,filled\", fillcolor=\"#ffd966\"];")
     for n in scm.causal_order_:
         lines.append(f"  {q(n)};")
     for parent, child, w in scm.edges_:
@@ -132,6 +136,6 @@ def graph_to_dot(model, *, label="target"):
         lines.append(f"  {q(parent)} -> {q(child)} [label={q(f'{w:.3g}')}, color={color}];")
     if label is not None:
         for n in scm.causal_order_:
-            lines.append(f"  {q(label)} -> {q(n)} [style=dashed, color=gray];")
+            lines.append(f"  {q(label_id)} -> {q(n)} [style=dashed, color=gray];")
     lines.append("}")
     return "\n".join(lines) + "\n"

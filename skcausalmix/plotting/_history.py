@@ -25,6 +25,9 @@ def plot_history(history, *, metric="roc_auc"):
     records = getattr(history, "history_", history)
     if not isinstance(records, list) or not records or not all(isinstance(r, dict) for r in records):
         raise ValueError("history must be a fitted CausalMixTabPFNClassifier or its history_ list.")
+    lacking = sorted({key for r in records for key in ("epoch", "valid_score") if key not in r})
+    if lacking:
+        raise ValueError(f"history records lack {lacking}: pass CausalMixTabPFNClassifier's history_.")
     if metric not in ("roc_auc", "log_loss"):
         raise ValueError(f"metric must be 'roc_auc' or 'log_loss', got {metric!r}.")
     if best is None:

@@ -73,7 +73,7 @@ def test_graph_prints_edges_and_writes_pictures(table, tmp_path):
     assert "<svg" in (tmp_path / "g.svg").read_text()
     assert cli("graph", path, "-t", "target", "-o", "g.dot", cwd=tmp_path).returncode == 0
     dot = (tmp_path / "g.dot").read_text()
-    assert dot.startswith("digraph") and '"target" ->' in dot
+    assert dot.startswith("digraph") and '[label="target"' in dot and '"class_label" ->' in dot
 
 
 def test_finetune_then_predict(table, tmp_path, tiny_checkpoint):

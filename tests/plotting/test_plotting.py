@@ -68,7 +68,11 @@ def test_edge_table_and_dot(chain):
     assert {(p, c) for p, c in zip(table["parent"], table["child"])} == {("a", "b"), ("b", "c")}
     assert table["weight"].abs().is_monotonic_decreasing
     dot = graph_to_dot(scm, label="y")
-    assert dot.startswith("digraph") and '"a" -> "b"' in dot and '"y" -> "c"' in dot
+    assert dot.startswith("digraph") and '"a" -> "b"' in dot and '"class_label" -> "c"' in dot
+    assert '"class_label" [label="y"' in dot
+    # A label named like a feature was that feature's node: "a" -> "a", and a's edges on the label.
+    dot = graph_to_dot(scm, label="a")
+    assert '"a" -> "a"' not in dot and '"class_label" -> "a"' in dot and '"class_label" [label="a"' in dot
 
 
 def test_graph_of_an_augmenter_and_a_clear_error(chain):
@@ -107,6 +111,25 @@ def test_pairwise_view(chain):
     assert len(fig.axes[1].collections) == 2  # real and synthetic scatter
     with pytest.raises(ValueError, match="2 to 6"):
         plot_pairwise(X, synth, ["a"])
+    dated = X.assign(d=pd.date_range("2020", periods=len(X)))
+    with pytest.raises(ValueError, match=r"\['d'\] are not numbers"):
+        plot_pairwise(dated, dated, ["a", "d"])
+
+
+def test_empty_columns_and_bad_arguments():
+    # An all-missing column drew numpy's "invalid value encountered in divide";
+    # max_features=0 was a ZeroDivisionError, history records without scores a KeyError.
+    import warnings
+
+    X = pd.DataFrame({"a": np.arange(10.0), "gone": np.nan})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert plot_real_vs_synthetic(X, X.iloc[:0]).axes
+        assert plot_pairwise(X, X, ["a", "gone"]).axes
+    with pytest.raises(ValueError, match="max_features must be a positive integer"):
+        plot_real_vs_synthetic(X, X, max_features=0)
+    with pytest.raises(ValueError, match=r"lack \['valid_score'\]"):
+        plot_history([{"epoch": 0}])
 
 
 def test_history_curves_mark_the_chosen_epoch():
