@@ -470,6 +470,12 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError(
                     f"y_val holds classes not seen in y: {sorted(map(str, set(y_val[unknown])))[:5]}."
                 )
+            if self.eval_metric == "roc_auc" and len(np.unique(y_val)) < 2:
+                # Every validation score would be NaN, and early stopping blind.
+                raise ValueError(
+                    f"y_val holds a single class ({_label(y_val[0])}): validation ROC-AUC needs two "
+                    "or more. Pass validation rows of several classes, or eval_metric='log_loss'."
+                )
             y_va = np.searchsorted(self.classes_, y_val)
             return X, codes, X_val, y_va, X, codes
         counts = np.bincount(codes)

@@ -279,6 +279,17 @@ def test_bad_input(tiny_checkpoint, X, y, kwargs, error, match):
         CausalMixTabPFNClassifier(model_path=tiny_checkpoint, **{**FAST, **kwargs}).fit(X, y)
 
 
+def test_validation_rows_of_one_class(tiny_checkpoint, small_data):
+    # Every validation ROC-AUC was NaN and early stopping chose blindly, without a word.
+    X, y = small_data
+    X_val, y_val = X[:30][y[:30] == 1], y[:30][y[:30] == 1]
+    with pytest.raises(ValueError, match="y_val holds a single class .*eval_metric='log_loss'"):
+        CausalMixTabPFNClassifier(model_path=tiny_checkpoint, **FAST).fit(X[30:], y[30:], X_val=X_val, y_val=y_val)
+    clf = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, eval_metric="log_loss", **FAST).fit(
+        X[30:], y[30:], X_val=X_val, y_val=y_val)
+    assert np.isfinite([h["valid_score"] for h in clf.history_]).all()
+
+
 def test_cuda_without_a_gpu_is_a_clear_error(tiny_checkpoint):
     import torch
 
