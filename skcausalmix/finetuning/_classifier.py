@@ -14,6 +14,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._messages import label_repr as _label
+from .._messages import user_stacklevel
 from .._progress import progress_bar
 from ..over_sampling._causal_mix import MIN_CLASS_ROWS
 from ..scm._table import validation_view
@@ -556,7 +557,7 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         if (counts >= MIN_CLASS_ROWS).sum() < 2:
             warnings.warn(
                 "Fewer than two classes have enough training rows for the augmenter; "
-                "fine-tuning without synthetic rows.", UserWarning, stacklevel=4,
+                "fine-tuning without synthetic rows.", UserWarning, stacklevel=user_stacklevel(),
             )
             self.n_synthetic_ = 0
             return _take(X_tr, np.arange(0)), y_tr[:0]

@@ -1,5 +1,6 @@
 """What every skcausalmix sampler shares: augmentation mode and table handling."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -9,6 +10,8 @@ from imblearn.utils import check_target_type
 from scipy import sparse
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
+
+from .._messages import user_stacklevel
 
 from ..scm._table import validation_view
 
@@ -70,6 +73,12 @@ class BaseAugmenter(BaseOverSampler):
                 )
             classes, counts = np.unique(y, return_counts=True)
             self.sampling_strategy_ = proportional_counts(classes, counts, self.n_synthetic)
+            if self.n_synthetic > 0 and not any(self.sampling_strategy_.values()):
+                warnings.warn(
+                    f"n_synthetic={self.n_synthetic} of {len(y)} rows rounds to 0 synthetic rows; "
+                    "the real rows come back alone. Pass a larger ratio or a count (an int).",
+                    UserWarning, stacklevel=user_stacklevel(),
+                )
         return {c: int(n) for c, n in self.sampling_strategy_.items() if n > 0}
 
     def _append(self, X, y, X_new, y_new):

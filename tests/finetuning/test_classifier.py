@@ -290,6 +290,14 @@ def test_validation_rows_of_one_class(tiny_checkpoint, small_data):
     assert np.isfinite([h["valid_score"] for h in clf.history_]).all()
 
 
+def test_no_synthetic_rows_warning_points_at_the_fit_line(tiny_checkpoint):
+    X = np.random.RandomState(0).rand(40, 3)
+    y = np.r_[np.zeros(38), np.ones(2)]  # one row of class 1 left for training: nothing to augment
+    with pytest.warns(UserWarning, match="fine-tuning without synthetic rows") as record:
+        CausalMixTabPFNClassifier(model_path=tiny_checkpoint, validation_size=0.5, **FAST).fit(X, y)
+    assert [w.filename for w in record if "without synthetic" in str(w.message)] == [__file__]
+
+
 def test_cuda_without_a_gpu_is_a_clear_error(tiny_checkpoint):
     import torch
 

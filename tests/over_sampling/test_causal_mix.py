@@ -211,6 +211,22 @@ def test_bad_input(kwargs, X, y, error, match):
         CausalMixAugmenter(**kwargs).fit_resample(X, y)
 
 
+def test_a_ratio_that_rounds_to_no_rows_says_so_at_the_users_line():
+    # n_synthetic=0.001 of 60 rows silently gave back the real rows alone.
+    import warnings
+
+    X, y = np.random.RandomState(0).rand(60, 3), np.arange(60) % 2
+    with pytest.warns(UserWarning, match="rounds to 0 synthetic rows") as record:
+        X_res, _ = CausalMixAugmenter(n_synthetic=0.001).fit_resample(X, y)
+    assert len(X_res) == 60 and record[0].filename == __file__
+    with pytest.warns(UserWarning, match="rounds to 0") as record:  # through imblearn's pipeline and joblib
+        make_pipeline(CausalMixAugmenter(n_synthetic=0.001), LogisticRegression()).fit(X, y)
+    assert record[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # asking for none is no surprise
+        CausalMixAugmenter(n_synthetic=0).fit_resample(X, y)
+
+
 def test_infinity_and_sparse_and_wrong_shape():
     X, y = _data(n=50)
     X_inf = X.copy()
