@@ -148,7 +148,7 @@ def _auto_categorical(column):
     if pd.api.types.is_object_dtype(dtype):
         # Object columns from numpy hold numbers as often as text; text is categorical even
         # when it reads as numbers, as in a str column, so that its values come back as they were.
-        if any(isinstance(v, (str, bytes)) for v in column.dropna()):
+        if _holds_text(column.dropna()):
             return True
         try:
             pd.to_numeric(column)
@@ -237,8 +237,13 @@ def _fit_column(values, name, categorical):
     numeric[miss] = fill
     low, high = float(observed.min()), float(observed.max())
     col = _Column(name, INTEGER if integral else CONTINUOUS, low=low, high=high, fill=fill,
-                  constant=low == high, as_text=any(isinstance(v, (str, bytes)) for v in values[~miss]))
+                  constant=low == high, as_text=_holds_text(values[~miss]))
     return col, numeric, miss
+
+
+def _holds_text(values):
+    # Only object columns can hold strings among numbers; a scan of every float column costs 7x the encoding.
+    return pd.api.types.is_object_dtype(values.dtype) and any(isinstance(v, (str, bytes)) for v in values)
 
 
 def _check_scalars(values, name):
