@@ -455,6 +455,12 @@ def main(argv=None):
         message = _first_line(exc, type(exc).__name__)
         print(f"skcausalmix {args.command}: error: {message}", file=sys.stderr)
         return 1
+    except MemoryError as exc:
+        # numpy's message says how much it wanted; the way out is the user's.
+        detail = _first_line(exc, "")
+        print(f"skcausalmix {args.command}: error: out of memory{f' ({detail})' if detail else ''}; "
+              "ask for fewer rows (--ratio, --count) or use a smaller table", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"skcausalmix {args.command}: interrupted", file=sys.stderr)
         return 130

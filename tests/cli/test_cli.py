@@ -149,6 +149,21 @@ def test_errors_are_one_line_with_nonzero_status(table, tmp_path):
     assert not (tmp_path / "o.csv").exists()
 
 
+def test_running_out_of_memory_is_one_line(table, tmp_path, monkeypatch, capsys):
+    # --ratio 1e9 printed numpy's whole traceback ("Unable to allocate 171. GiB ...").
+    from skcausalmix._cli import main
+    from skcausalmix.over_sampling import CausalMixAugmenter
+
+    def too_big(self, X, y):
+        raise MemoryError("Unable to allocate 171. GiB for an array with shape (23000000000,)")
+
+    monkeypatch.setattr(CausalMixAugmenter, "fit_resample", too_big)
+    path, _ = table
+    assert main(["augment", str(path), "-t", "target", "-o", str(tmp_path / "o.csv"), "-q", "--ratio", "1e9"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "out of memory (Unable to allocate 171. GiB" in err and "--ratio" in err
+
+
 def test_headers_are_read_as_written(tmp_path):
     # pandas renames a repeated name to "x.1" and an empty one to "Unnamed: 0";
     # written back, the user's header changed without a word.
