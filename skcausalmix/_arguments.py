@@ -43,6 +43,17 @@ def share(text):
     return value
 
 
+def share_or_count(text):
+    """A share of rows strictly between 0 and 1 ("0.2"), or a number of rows ("30")."""
+    if text.isdigit():
+        return positive_int(text, "a share between 0 and 1 or a positive number of rows")
+    value = positive(float)(text)
+    if not value < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a share between 0 and 1 or a whole number of rows, got {text!r}")
+    return value
+
+
 def positive_ints(text, minimum=1):
     """A comma-separated list of integers of at least ``minimum`` ("64,128")."""
     parts = [t.strip() for t in text.split(",") if t.strip()]

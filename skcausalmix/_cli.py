@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from ._arguments import non_negative_int, positive
+from ._arguments import non_negative_int, positive, share_or_count
 
 MODEL_FORMAT = "skcausalmix-model/1"
 TABLE_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".parquet", ".pq")
@@ -386,10 +386,12 @@ def build_parser():
                    help="TabPFN weights: a checkpoint file, 'auto' or 'bundled' (default: auto)")
     p.add_argument("--augmenter", choices=["causalmix", "none"], default="causalmix")
     p.add_argument("--ratio", type=positive(float), default=1.0, help="synthetic rows per real row")
-    p.add_argument("--epochs", type=positive(int), default=20)
+    p.add_argument("--epochs", type=non_negative_int, default=20,
+                   help="fine-tuning epochs (default: 20; 0 keeps the pretrained weights)")
     p.add_argument("--learning-rate", type=positive(float), default=1e-4)
     p.add_argument("--eval-metric", choices=["roc_auc", "log_loss"], default="roc_auc")
-    p.add_argument("--validation-size", type=positive(float), default=0.2)
+    p.add_argument("--validation-size", type=share_or_count, default=0.2,
+                   help="share of the rows (0.2) or number of rows (30) held out for early stopping")
     p.add_argument("--time-limit", type=positive(float), default=None, help="seconds")
     p.add_argument("--history", default=None, help="write the per-epoch history (.csv)")
     p.add_argument("--curves", default=None, help="draw the fine-tuning curves (.png/.svg/.pdf)")

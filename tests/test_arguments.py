@@ -12,6 +12,7 @@ from skcausalmix._arguments import (
     positive_ints,
     seed_list,
     share,
+    share_or_count,
     table_shapes,
 )
 
@@ -22,6 +23,7 @@ def test_good_values():
     assert positive_ints("64, 128,") == [64, 128] and seed_list("0,3") == [0, 3]
     assert table_shapes("200x10,1000x20") == [(200, 10), (1000, 20)]
     assert count_or_auto("auto") == "auto" and count_or_auto("4") == 4
+    assert share_or_count("0.2") == 0.2 and share_or_count("30") == 30 and isinstance(share_or_count("30"), int)
 
 
 @pytest.mark.parametrize("parse, text, message", [
@@ -41,7 +43,21 @@ def test_good_values():
     (table_shapes, "5x", "shapes such as 200x10"),
     (table_shapes, "0x3", "shapes such as 200x10"),
     (count_or_auto, "0", "'auto' or a positive integer"),
+    (share_or_count, "1.5", "share between 0 and 1 or a whole number of rows"),
+    (share_or_count, "0", "share between 0 and 1 or a positive number of rows"),
+    (share_or_count, "nan", "must be positive"),
 ])
+
+
 def test_bad_values_say_what_was_expected(parse, text, message):
     with pytest.raises(argparse.ArgumentTypeError, match=message):
         parse(text)
+
+
+def test_finetune_takes_zero_epochs_and_a_validation_count():
+    # --epochs 0 (the pretrained weights) was refused, and --validation-size 30 became the share 30.0.
+    from skcausalmix._cli import build_parser
+
+    args = build_parser().parse_args(["finetune", "t.csv", "-t", "y", "-o", "m.joblib", "--epochs", "0",
+                                      "--validation-size", "30"])
+    assert args.epochs == 0 and args.validation_size == 30 and isinstance(args.validation_size, int)
