@@ -60,8 +60,9 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
     augmenter : "causalmix", imblearn sampler or None, default="causalmix"
         Where synthetic rows come from. "causalmix" means
         ``CausalMixAugmenter()``; None gives plain fine-tuning through the same
-        loop; any imbalanced-learn sampler (e.g. ``SMOTE()``) is cloned and
-        fitted on the training part. Samplers with an ``n_synthetic``
+        loop; any imbalanced-learn over-sampler (e.g. ``SMOTE()``) is cloned and
+        fitted on the training part (an under-sampler is an error: it adds no
+        rows). Samplers with an ``n_synthetic``
         parameter get ``synthetic_ratio`` unless they were given a
         ``sampling_strategy`` (balancing); others follow their own
         ``sampling_strategy``.
@@ -563,6 +564,13 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
             return _take(X_tr, np.arange(0)), y_tr[:0]
         X_fit, y_fit = _take(X_tr, np.flatnonzero(usable)), y_tr[usable]
         X_res, y_res = self.augmenter_.fit_resample(X_fit, y_fit)
+        if len(y_res) < len(y_fit):
+            # An under-sampler: what it returns is a subset of the real rows, none of them new.
+            raise ValueError(
+                f"augmenter {type(self.augmenter_).__name__} returned {len(y_res)} of the {len(y_fit)} "
+                "training rows it got: it removes rows instead of adding them. Pass an over-sampler "
+                "(e.g. CausalMixAugmenter, SMOTE) or augmenter=None."
+            )
         mask = getattr(self.augmenter_, "synthetic_mask_", None)
         if mask is None:  # imblearn over-samplers append new rows after the real ones
             mask = np.arange(len(y_res)) >= len(y_fit)

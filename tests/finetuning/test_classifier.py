@@ -279,6 +279,15 @@ def test_bad_input(tiny_checkpoint, X, y, kwargs, error, match):
         CausalMixTabPFNClassifier(model_path=tiny_checkpoint, **{**FAST, **kwargs}).fit(X, y)
 
 
+def test_an_under_sampler_is_no_augmenter(tiny_checkpoint, small_data):
+    # RandomUnderSampler fine-tuned without synthetic rows and without a word.
+    from imblearn.under_sampling import RandomUnderSampler
+
+    X, y = small_data
+    with pytest.raises(ValueError, match="RandomUnderSampler returned .* removes rows instead of adding"):
+        CausalMixTabPFNClassifier(model_path=tiny_checkpoint, augmenter=RandomUnderSampler(), **FAST).fit(X, y)
+
+
 def test_validation_rows_of_one_class(tiny_checkpoint, small_data):
     # Every validation ROC-AUC was NaN and early stopping chose blindly, without a word.
     X, y = small_data
