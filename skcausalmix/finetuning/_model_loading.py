@@ -65,6 +65,11 @@ def resolve_model_path(model_path="auto", *, download=True):
             f"{type(model_path).__name__}."
         )
     path = Path(model_path).expanduser().resolve()
+    if not path.exists() and str(model_path).strip().lower() in ("auto", "bundled", Path(BUNDLED_NAME).stem):
+        raise FileNotFoundError(
+            f"Checkpoint file not found: {path}; for the bundled model pass model_path='bundled' "
+            "(or 'auto'), exactly."
+        )
     check_checkpoint(path)
     return path
 
@@ -77,6 +82,10 @@ def check_checkpoint(path):
     objects from an untrusted file are ever executed.
     """
     path = Path(path)
+    if path.is_dir():
+        # FileNotFoundError, as callers (the command line, the benchmark) expect of a missing file.
+        raise FileNotFoundError(f"{path} is a folder; model_path takes a checkpoint file "
+                                f"({', '.join(SUFFIXES)}).")
     if not path.is_file():
         raise FileNotFoundError(f"Checkpoint file not found: {path}")
     if path.suffix not in SUFFIXES:

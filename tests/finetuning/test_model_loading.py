@@ -96,3 +96,16 @@ def test_missing_bundled_file_has_clear_message(monkeypatch, tmp_path):
 def test_bad_model_path_type():
     with pytest.raises(TypeError, match="model_path"):
         resolve_model_path(3)
+
+
+@pytest.mark.parametrize("given", ["Bundled", " bundled", "skcausalmix-small-v3"])
+def test_near_misses_of_the_bundled_name_say_what_to_pass(given, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # nothing of that name here
+    with pytest.raises(FileNotFoundError, match="pass model_path='bundled'"):
+        resolve_model_path(given)
+
+
+def test_a_folder_is_not_a_checkpoint(tmp_path):
+    # Was "Checkpoint file not found: /tmp", for a folder that exists.
+    with pytest.raises(FileNotFoundError, match="is a folder; model_path takes a checkpoint file"):
+        resolve_model_path(tmp_path)
