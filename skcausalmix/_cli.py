@@ -152,6 +152,8 @@ def cmd_augment(args):
 
     out = _check_output(args.output, args.force, TABLE_SUFFIXES, source=args.input)
     frame = read_table(args.input)
+    if args.mark and args.mark in frame.columns:  # before the fit, not after it
+        raise CLIError(f"--mark {args.mark!r} is already a column name")
     X, y = _split_target(frame, args.target, args.input)
     categorical = _categorical(X, _names(args.categorical), args.input)
     n_synthetic = args.count if args.count is not None else args.ratio
@@ -165,8 +167,6 @@ def cmd_augment(args):
     result = X_res.copy()
     result[args.target] = np.asarray(y_res)
     if args.mark:
-        if args.mark in result.columns:
-            raise CLIError(f"--mark {args.mark!r} is already a column name")
         result[args.mark] = mask
     if args.synthetic_only:
         result = result[mask]
@@ -267,6 +267,11 @@ def cmd_predict(args):
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise CLIError(f"{args.input}: missing columns the model was trained on: {missing[:10]}")
+    added = [args.column] + ([f"proba_{c}" for c in clf.classes_] if args.proba else [])
+    taken = [c for c in added if c in frame.columns]
+    if taken:  # writing them would replace the user's own column (features, labels) in the output
+        raise CLIError(f"{args.input} already has column(s) {taken}, which the predictions would "
+                       "replace; rename them, or pass another --column")
     X = frame[columns]
     proba = clf.predict_proba(X)
     result = frame.copy()

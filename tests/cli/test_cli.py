@@ -107,6 +107,10 @@ def test_finetune_then_predict(table, tmp_path, tiny_checkpoint):
     new.drop(columns=new.columns[0]).to_csv(tmp_path / "short.csv", index=False)
     out = cli("predict", "model.joblib", "short.csv", "-o", "p3.csv", cwd=tmp_path)
     assert out.returncode == 1 and "missing columns" in out.stderr
+    # --column target wrote the predictions over the file's own labels (a feature's name, over the feature).
+    out = cli("predict", "model.joblib", path, "-o", "p5.csv", "--column", "target", cwd=tmp_path)
+    assert _one_line_error(out) and "already has column(s) ['target']" in out.stderr
+    assert not (tmp_path / "p5.csv").exists()
 
 
 def _one_line_error(out, code=1):
