@@ -85,7 +85,7 @@ def _check_output(path, force, suffixes=None, source=None):
     if suffixes is not None and _suffix(path) not in suffixes:
         raise CLIError(f"{path}: output must end in one of {', '.join(suffixes)}")
     if source is not None and path.resolve() == Path(source).resolve():
-        raise CLIError(f"{path} is the input table; write to another file (--force would have replaced it)")
+        raise CLIError(f"{path} is the input table, which is never overwritten (not even with --force); write to another file")
     if path.exists() and not force:
         raise CLIError(f"{path} exists; pass --force to overwrite it")
     if not path.parent.exists():
@@ -213,7 +213,7 @@ def cmd_finetune(args):
 
     out = _check_output(args.model_out, args.force, (".joblib",))
     curves = _check_output(args.curves, args.force, (".png", ".svg", ".pdf")) if args.curves else None
-    history = _check_output(args.history, args.force, (".csv",)) if args.history else None
+    history = _check_output(args.history, args.force, (".csv",), source=args.input) if args.history else None
     frame = read_table(args.input)
     X, y = _split_target(frame, args.target, args.input)
     augmenter = None
