@@ -85,7 +85,8 @@ def _check_output(path, force, suffixes=None, source=None):
     if suffixes is not None and _suffix(path) not in suffixes:
         raise CLIError(f"{path}: output must end in one of {', '.join(suffixes)}")
     if source is not None and path.resolve() == Path(source).resolve():
-        raise CLIError(f"{path} is the input table, which is never overwritten (not even with --force); write to another file")
+        raise CLIError(f"{path} is the input table, which is never overwritten (not even with --force); "
+                       "write to another file")
     if path.exists() and not force:
         raise CLIError(f"{path} exists; pass --force to overwrite it")
     if not path.parent.exists():
