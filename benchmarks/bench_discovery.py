@@ -12,14 +12,12 @@ settings on each real dataset, timed.
 """
 
 import argparse
-import json
 import time
 import tracemalloc
 import warnings
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from skcausalmix._arguments import positive_int, table_shapes
 from skcausalmix.scm._direct_lingam import FastDirectLiNGAM
@@ -69,14 +67,14 @@ def discovery_table(sizes, lingam_max_p):
 
 
 def datasets_table(folder=DATASETS):
+    from skcausalmix.benchmark import list_datasets, load_dataset
     from skcausalmix.over_sampling import CausalMixAugmenter
 
-    manifest = json.loads((folder / "manifest.json").read_text())
+    refs = list_datasets(folder)  # the manifest checked before any run
     print("| dataset | rows x features | fit_resample s | edges | result |")
     print("|---|---|---|---|---|")
-    for entry in manifest:
-        df = pd.read_csv(folder / entry["file"], dtype={"target": str})
-        y = df.pop("target")
+    for ref in refs:
+        df, y = load_dataset(ref)
         t = time.perf_counter()
         try:
             aug = CausalMixAugmenter(n_synthetic=1.0, random_state=0)
@@ -84,7 +82,7 @@ def datasets_table(folder=DATASETS):
             result, edges = "ok", len(aug.scm_.edges_)
         except ValueError as exc:
             result, edges = f"error: {str(exc)[:80]}", ""
-        print(f"| {entry['name']} | {df.shape[0]} x {df.shape[1]} | {time.perf_counter() - t:.1f} | {edges} | {result} |",
+        print(f"| {ref.name} | {df.shape[0]} x {df.shape[1]} | {time.perf_counter() - t:.1f} | {edges} | {result} |",
               flush=True)
 
 

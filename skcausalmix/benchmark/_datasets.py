@@ -47,8 +47,7 @@ def list_datasets(source, names=None):
                 f"No manifest.json in {folder}: a dataset folder needs one (see the shared "
                 "datasets' README for its format)."
             )
-        entries = json.loads(manifest.read_text())
-        refs = [DatasetRef("folder", e["name"], str(folder / e["file"])) for e in entries]
+        refs = [DatasetRef("folder", name, str(folder / file)) for name, file in _manifest_entries(manifest)]
     if names:
         known = {r.name: r for r in refs}
         unknown = [n for n in names if n not in known]
@@ -56,6 +55,31 @@ def list_datasets(source, names=None):
             raise ValueError(f"Unknown datasets {unknown[:5]}; available: {sorted(known)[:30]}.")
         refs = [known[n] for n in names]
     return refs
+
+
+def _manifest_entries(manifest):
+    """``(name, file)`` of each dataset a manifest lists, checked before any run."""
+    try:
+        entries = json.loads(manifest.read_text())
+    except ValueError as exc:
+        raise ValueError(f"{manifest} is not valid JSON ({exc}).") from None
+    if not isinstance(entries, list) or not entries:
+        raise ValueError(f"{manifest} must be a non-empty JSON list of datasets, "
+                         '[{"name": ..., "file": ...}, ...].')
+    pairs = []
+    for k, entry in enumerate(entries):
+        if not (isinstance(entry, dict) and isinstance(entry.get("name"), str)
+                and isinstance(entry.get("file"), str)):
+            raise ValueError(f"{manifest}: entry {k} needs a 'name' and a 'file' (strings); got {entry!r:.80}.")
+        pairs.append((entry["name"], entry["file"]))
+    names = [name for name, _ in pairs]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(f"{manifest} lists datasets {repeated} more than once.")
+    missing = [file for _, file in pairs if not (manifest.parent / file).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{manifest} lists files that are not in {manifest.parent}: {missing[:5]}.")
+    return pairs
 
 
 @lru_cache(maxsize=4)

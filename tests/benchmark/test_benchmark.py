@@ -103,6 +103,24 @@ def test_config_errors_name_the_problem(tiny_checkpoint, tmp_path):
         list_datasets("openml:abc")
 
 
+@pytest.mark.parametrize("manifest, error, match", [
+    # Were KeyError 'file' / 'name' tracebacks, "string indices must be integers", json's bare message,
+    # a run recorded as failed for a missing file, and an empty report for an empty list.
+    ('[{"name": "w"}]', ValueError, "entry 0 needs a 'name' and a 'file'"),
+    ('[{"file": "w.csv.gz"}]', ValueError, "entry 0 needs a 'name' and a 'file'"),
+    ('{"name": "w", "file": "w.csv.gz"}', ValueError, "must be a non-empty JSON list"),
+    ("[]", ValueError, "must be a non-empty JSON list"),
+    ("not json", ValueError, "manifest.json is not valid JSON"),
+    ('[{"name": "w", "file": "w.csv.gz"}, {"name": "w", "file": "w.csv.gz"}]', ValueError, r"\['w'\] more than once"),
+    ('[{"name": "w", "file": "gone.csv.gz"}]', FileNotFoundError, r"not in .*\['gone.csv.gz'\]"),
+])
+def test_a_broken_manifest_is_refused_before_any_run(tmp_path, manifest, error, match):
+    (tmp_path / "w.csv.gz").write_bytes(b"")
+    (tmp_path / "manifest.json").write_text(manifest)
+    with pytest.raises(error, match=match):
+        list_datasets(tmp_path)
+
+
 @pytest.mark.parametrize("change, match", [
     ({"epochs": -1}, "'epochs' parameter of CausalMixTabPFNClassifier"),
     ({"learning_rate": 0.0}, "'learning_rate' parameter"),
