@@ -193,7 +193,10 @@ def _prune(X, order, max_parents=None):
             predictors = predictors[np.sort(np.argsort(-corr, kind="stable")[:max_parents])]
         G_pp, g_pt, g_tt = G[np.ix_(predictors, predictors)], G[predictors, target], G[target, target]
         coef = _solve(G_pp, g_pt)
-        noise = (g_tt - coef @ g_pt) / (n - len(predictors) - 1)
+        # From the Gram matrix, a node that its predecessors determine exactly (a duplicated or
+        # rescaled column) gets a noise of 0 or a rounding-negative one, and a NaN criterion that
+        # dropped every parent; lingam's residual sums of squares are never negative.
+        noise = max(g_tt - coef @ g_pt, eps * g_tt) / (n - len(predictors) - 1)
         w = np.abs(coef)
         G_w, g_w = G_pp * np.outer(w, w), g_pt * w
         _, _, path = lars_path_gram(g_w, G_w, n_samples=n, method="lasso", alpha_min=0.0,

@@ -222,6 +222,16 @@ def test_unused_categories_are_not_levels():
     assert set(X_new["c"]) == {"a", "c"}
 
 
+def test_duplicated_and_rescaled_columns_stay_so():
+    # A column copied in another unit (cm and inches): synthetic rows had correlation 0.2-0.4.
+    rng = np.random.RandomState(0)
+    a = rng.normal(size=100)
+    X = pd.DataFrame({"cm": a, "copy": a, "inch": a / 2.54, "other": rng.normal(size=100)})
+    X_new, _ = StructuralCausalModel(random_state=0).fit(X, (a > 0).astype(int)).sample(300, random_state=0)
+    np.testing.assert_allclose(X_new["copy"], X_new["cm"], atol=1e-9)
+    np.testing.assert_allclose(X_new["inch"], X_new["cm"] / 2.54, atol=1e-9)
+
+
 def test_numbers_written_as_text_come_back_as_text():
     # An object column of "0.25"s: synthetic rows held floats beside the real rows' strings.
     rng = np.random.RandomState(0)
