@@ -45,6 +45,9 @@ class NodeEquation:
     residuals_ : ndarray or None
         Residuals of a numeric node on the training rows, bootstrapped at
         sampling time.
+    class_levels_ : ndarray of bool of shape (n_classes, n_levels) or None
+        Categorical node: which levels each class showed in the training
+        rows. A synthetic row of a class draws only among those.
     """
 
     def __init__(self, name, column, kind, parent_idx, parent_names, parent_levels):
@@ -91,6 +94,11 @@ class NodeEquation:
                                         category=UserWarning)
                 self.estimator_.fit(D, target.astype(int))
             self.codes_ = np.asarray(self.estimator_.classes_, dtype=float)
+            # The classifier's smoothing gives every level some probability in every class: a level
+            # only ever seen with class 0 (or a column that is the label in words) would turn up in
+            # class-1 rows, contradicting their label.
+            self.class_levels_ = np.zeros((n_classes, len(self.codes_)), dtype=bool)
+            self.class_levels_[labels, np.searchsorted(self.codes_, target)] = True
             return self
         self.estimator_.fit(D, target)
         residuals = target - self.estimator_.predict(D)
@@ -109,7 +117,9 @@ class NodeEquation:
             return np.full(Z.shape[0], self.fill_)
         D = self.design(Z, labels, n_classes)
         if self.kind == "categorical":
-            proba = self.estimator_.predict_proba(D)
+            proba = self.estimator_.predict_proba(D) * self.class_levels_[labels]
+            total = proba.sum(axis=1, keepdims=True)
+            proba = np.divide(proba, total, out=np.zeros_like(proba), where=total > 0)
             u = rng.random_sample(len(D))[:, None]
             picked = (np.cumsum(proba, axis=1) < u).sum(axis=1)
             return self.codes_[np.minimum(picked, len(self.codes_) - 1)]

@@ -222,6 +222,18 @@ def test_unused_categories_are_not_levels():
     assert set(X_new["c"]) == {"a", "c"}
 
 
+def test_categories_stay_within_what_each_class_showed():
+    # The classifier's smoothing put levels seen only with the other class into 0.5-3 % of the
+    # synthetic rows: 'yes' beside label 0, where every real row of class 0 says 'no'.
+    rng = np.random.RandomState(0)
+    y = np.arange(100) % 2
+    X = pd.DataFrame({"a": rng.normal(size=100), "said": np.where(y == 1, "yes", "no"),
+                      "kind": np.where(y == 1, rng.choice(["p", "q"], 100), "r")})
+    X_new, y_new = StructuralCausalModel(random_state=0).fit(X, y).sample(2000, random_state=0)
+    assert (X_new["said"] == np.where(y_new == 1, "yes", "no")).all()
+    assert set(X_new.loc[y_new == 1, "kind"]) == {"p", "q"} and set(X_new.loc[y_new == 0, "kind"]) == {"r"}
+
+
 def test_duplicated_and_rescaled_columns_stay_so():
     # A column copied in another unit (cm and inches): synthetic rows had correlation 0.2-0.4.
     rng = np.random.RandomState(0)
