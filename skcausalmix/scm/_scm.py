@@ -276,7 +276,9 @@ class StructuralCausalModel(BaseEstimator):
         Z = np.zeros((n_rows, self.n_features_in_))
         for name in self.causal_order_ if n_rows else ():
             eq = self.equations_[name]
-            Z[:, eq.column] = eq.sample(Z, labels, n_classes, rng)
+            # Children see the value the table will hold (clipped, rounded), so that a child's
+            # equation holds in the output even where its parent sits at a bound.
+            Z[:, eq.column] = self._encoder.settle(eq.column, eq.sample(Z, labels, n_classes, rng))
         missing = rng.random_sample(Z.shape) < self.missing_rate_[labels]
         X_new = self._encoder.to_table(Z, missing)
         y_new = None if self.classes_ is None else self.classes_[labels]

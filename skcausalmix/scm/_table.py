@@ -89,9 +89,7 @@ class TableEncoder:
                 codes = np.clip(np.rint(z), 0, len(col.levels) - 1).astype(int)
                 values = col.levels[codes].astype(object)
             else:
-                values = np.clip(z, col.low, col.high)
-                if col.kind == INTEGER:
-                    values = np.rint(values)
+                values = self.settle(j, z)
                 if col.as_text:
                     values = np.array([str(int(v)) if col.kind == INTEGER else str(v) for v in values],
                                       dtype=object)
@@ -101,6 +99,15 @@ class TableEncoder:
             out.append(values)
         return out
 
+
+    def settle(self, j, z):
+        """Numeric values of column ``j`` as decoding writes them: clipped to the
+        observed range, rounded in integer columns; other columns unchanged."""
+        col = self.columns_[j]
+        if col.kind == CATEGORICAL or col.all_missing:
+            return z
+        values = np.clip(z, col.low, col.high)
+        return np.rint(values) if col.kind == INTEGER else values
 
     def to_table(self, Z, missing=None):
         """:meth:`decode` ``Z`` into the fitted input's type: a DataFrame with its

@@ -234,6 +234,21 @@ def test_categories_stay_within_what_each_class_showed():
     assert set(X_new.loc[y_new == 1, "kind"]) == {"p", "q"} and set(X_new.loc[y_new == 0, "kind"]) == {"r"}
 
 
+def test_children_are_drawn_from_the_values_their_parents_come_out_with():
+    # Children were computed from their parents' unclipped values and the parents clipped on
+    # decoding: c = b + 3 d failed wherever b (itself a child, with noise) had been clipped and c had not.
+    rng = np.random.RandomState(0)
+    a, d = rng.normal(size=200), rng.choice([-1.0, 0.0, 1.0], 200)
+    b = a + 0.5 * rng.normal(size=200)
+    X = pd.DataFrame({"a": a, "b": b, "d": d, "c": b + 3 * d})
+    scm = StructuralCausalModel(graph=[("a", "b"), ("b", "c"), ("d", "c")], random_state=0)
+    X_new, _ = scm.fit(X, (a > 0).astype(int)).sample(5000, random_state=0)
+    inside = (X_new["c"] > X["c"].min()) & (X_new["c"] < X["c"].max())  # c itself not clipped
+    clipped_b = X_new["b"].isin([X["b"].min(), X["b"].max()])
+    np.testing.assert_allclose(X_new.loc[inside, "c"], (X_new["b"] + 3 * X_new["d"])[inside], atol=1e-9)
+    assert (clipped_b & inside).any()  # the case that failed is in the sample
+
+
 def test_duplicated_and_rescaled_columns_stay_so():
     # A column copied in another unit (cm and inches): synthetic rows had correlation 0.2-0.4.
     rng = np.random.RandomState(0)
