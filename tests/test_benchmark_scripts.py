@@ -43,8 +43,17 @@ def test_bundled_model_benchmark_on_another_folder(own_folder, capsys):
     assert (runs["roc_auc"] > 0.9).all()
 
 
-def test_benchmark_scripts_refuse_a_folder_without_manifest(tmp_path):
-    with pytest.raises(SystemExit):
-        script("bench_bundled_model").main(["--data-dir", str(tmp_path), "--sizes", "64", "--seeds", "1"])
-    with pytest.raises(SystemExit):
-        script("bench_discovery").main(["--datasets", "--data-dir", str(tmp_path)])
+def test_benchmark_scripts_refuse_a_folder_without_manifest(tmp_path, capsys):
+    # A usage error naming the manifest, not argparse's "unrecognized arguments" (which also exits).
+    for name, argv in (("bench_bundled_model", ["--sizes", "64", "--seeds", "1"]), ("bench_discovery", ["--datasets"])):
+        with pytest.raises(SystemExit):
+            script(name).main([*argv, "--data-dir", str(tmp_path)])
+        err = capsys.readouterr().err
+        assert "manifest.json" in err and str(tmp_path) in err and "unrecognized" not in err
+
+
+def test_fidelity_table_counts_on_another_folder(own_folder, capsys):
+    script("bench_fidelity").main(["--data-dir", str(own_folder), "--rows", "200"])
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| mine |"))
+    pairs, _, unseen, edges = [cell.strip() for cell in row.strip("|").split("|")][1:]
+    assert pairs.isdigit() and unseen == "0/0" and int(edges) > 0  # wdbc: numeric columns only
