@@ -29,6 +29,10 @@ class _Column:
     all_missing: bool = False
     # Numbers written as text (an object column of "1.5"s): synthetic values go back as text.
     as_text: bool = False
+    # Numeric columns whose values all lie on low + k * step (whole numbers, halves, cents,
+    # steps of 10): synthetic values are put on it, written with `decimals` decimals.
+    step: float = np.nan
+    decimals: int = 0
 
 
 @dataclass
@@ -102,11 +106,16 @@ class TableEncoder:
 
     def settle(self, j, z):
         """Numeric values of column ``j`` as decoding writes them: clipped to the
-        observed range, rounded in integer columns; other columns unchanged."""
+        observed range and put on the column's grid (the nearest
+        ``low + k * step``) where its values lie on one; otherwise rounded in
+        integer columns and left as they are in continuous ones."""
         col = self.columns_[j]
         if col.kind == CATEGORICAL or col.all_missing:
             return z
         values = np.clip(z, col.low, col.high)
+        if not np.isnan(col.step):
+            values = np.round(col.low + np.rint((values - col.low) / col.step) * col.step, col.decimals)
+            return np.minimum(values, col.high)  # rounding to decimals can pass high by an ulp
         return np.rint(values) if col.kind == INTEGER else values
 
     def to_table(self, Z, missing=None):
@@ -243,9 +252,40 @@ def _fit_column(values, name, categorical):
         fill = float(np.round(fill))
     numeric[miss] = fill
     low, high = float(observed.min()), float(observed.max())
+    step, decimals = _grid(observed)
     col = _Column(name, INTEGER if integral else CONTINUOUS, low=low, high=high, fill=fill,
-                  constant=low == high, as_text=_holds_text(values[~miss]))
+                  constant=low == high, as_text=_holds_text(values[~miss]), step=step, decimals=decimals)
     return col, numeric, miss
+
+
+# Up to this many decimals a column's values are taken as written to a fixed precision;
+# beyond it (measured floats, 1/3) the column is continuous.
+MAX_DECIMALS = 6
+
+
+def _grid(observed):
+    """``(step, decimals)`` of the evenly spaced grid from the column's minimum
+    that holds every observed value, or ``(nan, 0)`` when there is none.
+
+    The values, scaled by the fewest powers of ten that make them whole, are
+    ``low + k * step`` for integer ``k``; the step is the greatest common
+    divisor of their distances from the minimum: 1 for whole numbers, 0.5 for
+    values in {0, 0.5, 1}, 0.01 for prices in cents, 10 for multiples of 10.
+    """
+    distinct = np.unique(observed)
+    if len(distinct) < 2:
+        return np.nan, 0
+    for decimals in range(MAX_DECIMALS + 1):
+        scaled = distinct * 10.0 ** decimals
+        if np.abs(scaled).max() >= 2.0 ** 53:
+            break  # no longer exact integers in a float
+        whole = np.round(scaled)
+        # Distinct values must stay distinct: columns in tiny units (1e-40) all round to 0.
+        if (np.all(np.abs(scaled - whole) <= 1e-9 * np.maximum(1.0, np.abs(scaled)))
+                and np.all(np.diff(whole) > 0)):
+            distances = (whole - whole[0]).astype(np.int64)
+            return float(np.gcd.reduce(distances)) / 10.0 ** decimals, decimals
+    return np.nan, 0
 
 
 def _holds_text(values):
