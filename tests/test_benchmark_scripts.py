@@ -57,3 +57,19 @@ def test_fidelity_table_counts_on_another_folder(own_folder, capsys):
     row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| mine |"))
     pairs, _, unseen, edges = [cell.strip() for cell in row.strip("|").split("|")][1:]
     assert pairs.isdigit() and unseen == "0/0" and int(edges) > 0  # wdbc: numeric columns only
+
+
+def test_synthetic_quality_table_on_another_folder(own_folder, tmp_path, capsys):
+    out = tmp_path / "runs.csv"
+    script("bench_synthetic_quality").main(["--data-dir", str(own_folder), "--rows", "100", "--holdout", "150",
+                                            "--seeds", "1", "--out", str(out)])
+    runs = __import__("pandas").read_csv(out)
+    assert list(runs["variant"]) == ["shared", "per_class"] and set(runs["dataset"]) == {"mine"}
+    # wdbc: synthetic rows carry the classes (a forest trained on them alone is far above chance),
+    # and a classifier tells them from real rows only partly (1.0 would be trivially apart).
+    assert (runs["tstr"] > 0.85).all() and (runs["trtr"] > 0.9).all() and (runs["c2st"] < 0.95).all()
+    printed = capsys.readouterr().out
+    assert "| per_class | 1 |" in printed
+    with pytest.raises(SystemExit):
+        script("bench_synthetic_quality").main(["--variant", "no-json-here"])
+    assert "NAME=JSON" in capsys.readouterr().err

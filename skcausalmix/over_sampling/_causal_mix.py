@@ -60,6 +60,17 @@ class CausalMixAugmenter(BaseAugmenter):
     categorical_features : "auto", array-like or None, default="auto"
         Which columns are categorical ("auto": from DataFrame dtypes).
 
+    mechanisms : {{"shared", "per_class"}}, default="shared"
+        "shared": one equation per feature, the label an additive input;
+        "per_class": each class with enough rows gets its own equations, so
+        a dependency may differ between classes. See
+        :class:`~skcausalmix.scm.StructuralCausalModel`.
+
+    marginals : {{"model", "real"}}, default="model"
+        "model": numeric values as the equations give them; "real": mapped,
+        order kept, onto each class's real values (quantile matching), so
+        skewed or zero-inflated columns keep their shape.
+
     min_pool_size : int, default=20
         Classes with fewer rows draw residual noise from all rows.
 
@@ -126,6 +137,8 @@ class CausalMixAugmenter(BaseAugmenter):
         regressor=None,
         classifier=None,
         categorical_features="auto",
+        mechanisms="shared",
+        marginals="model",
         min_pool_size=20,
         random_state=None,
         verbose=0,
@@ -137,6 +150,8 @@ class CausalMixAugmenter(BaseAugmenter):
         self.regressor = regressor
         self.classifier = classifier
         self.categorical_features = categorical_features
+        self.mechanisms = mechanisms
+        self.marginals = marginals
         self.min_pool_size = min_pool_size
         self.random_state = random_state
         self.verbose = verbose
@@ -158,6 +173,8 @@ class CausalMixAugmenter(BaseAugmenter):
             regressor=self.regressor,
             classifier=self.classifier,
             categorical_features=self.categorical_features,
+            mechanisms=self.mechanisms,
+            marginals=self.marginals,
             min_pool_size=self.min_pool_size,
             random_state=rng.randint(np.iinfo(np.int32).max),
             verbose=self.verbose,

@@ -2,7 +2,10 @@
 
 A node ``x_j`` is modelled as ``x_j = f_j(parents(x_j), y) + e_j`` for numeric
 columns and as a draw from ``P(x_j | parents(x_j), y)`` for categorical ones.
-The class label ``y`` enters every equation, so sampling is class-conditional.
+The class label ``y`` enters every equation, so sampling is class-conditional:
+as an additive input of one shared equation (``mechanisms="shared"``), or
+through one equation per class (``mechanisms="per_class"``), where a class's
+dependencies may differ from the others' in strength or sign.
 """
 
 import warnings
@@ -48,6 +51,16 @@ class NodeEquation:
     class_levels_ : ndarray of bool of shape (n_classes, n_levels) or None
         Categorical node: which levels each class showed in the training
         rows. A synthetic row of a class draws only among those.
+    quantile_maps_ : list of length n_classes
+        With ``marginals="real"``, numeric node: the knots ``(x, y)`` of the
+        monotone map that takes the equation's output in a class onto the
+        class's real values, quantile to quantile; None for classes with
+        fewer than ``min_pool_size`` rows, which keep the equation's values.
+    class_estimators_ : list of length n_classes
+        With ``mechanisms="per_class"``: the class's own fitted estimator on
+        the parents alone, or None where the class uses ``estimator_`` (too
+        few rows for its own equation, a single level of a categorical node,
+        or no parents).
     """
 
     def __init__(self, name, column, kind, parent_idx, parent_names, parent_levels):
@@ -65,13 +78,7 @@ class NodeEquation:
         return f"NodeEquation({self.name!r} <- {self.parents}, kind={self.kind!r}, estimator={est})"
 
     def design(self, Z, labels, n_classes):
-        blocks = []
-        for j, n_levels in zip(self.parent_idx, self.parent_levels):
-            if n_levels:
-                codes = Z[:, j].astype(int)
-                blocks.append(np.eye(n_levels)[codes][:, 1:])
-            else:
-                blocks.append(Z[:, [j]])
+        blocks = self._parent_blocks(Z)
         if n_classes > 1:
             blocks.append(np.eye(n_classes)[labels][:, 1:])
         if not blocks:
@@ -79,8 +86,21 @@ class NodeEquation:
             return np.zeros((Z.shape[0], 1))
         return np.hstack(blocks)
 
-    def fit(self, Z, labels, n_classes, estimator, fill, min_pool_size):
+    def _parent_blocks(self, Z):
+        blocks = []
+        for j, n_levels in zip(self.parent_idx, self.parent_levels):
+            if n_levels:
+                codes = Z[:, j].astype(int)
+                blocks.append(np.eye(n_levels)[codes][:, 1:])
+            else:
+                blocks.append(Z[:, [j]])
+        return blocks
+
+    def fit(self, Z, labels, n_classes, estimator, *, fill, min_pool_size, mechanisms="shared",
+            marginals="model", observed=None):
         j = self.column
+        self.class_estimators_ = [None] * n_classes
+        self.quantile_maps_ = [None] * n_classes
         if self.kind == "constant":
             self.fill_ = fill
             return self
@@ -99,9 +119,17 @@ class NodeEquation:
             # class-1 rows, contradicting their label.
             self.class_levels_ = np.zeros((n_classes, len(self.codes_)), dtype=bool)
             self.class_levels_[labels, np.searchsorted(self.codes_, target)] = True
+            if mechanisms == "per_class":
+                self._fit_per_class(Z, labels, target.astype(int), estimator, min_pool_size)
             return self
         self.estimator_.fit(D, target)
         residuals = target - self.estimator_.predict(D)
+        if mechanisms == "per_class":
+            P = self._fit_per_class(Z, labels, target, estimator, min_pool_size)
+            for c, est in enumerate(self.class_estimators_):
+                if est is not None:
+                    rows = labels == c
+                    residuals[rows] = target[rows] - est.predict(P[rows])
         self.residuals_ = residuals
         # Class-conditional pools keep heteroscedastic noise; classes too small
         # to estimate a noise distribution borrow the pooled residuals.
@@ -110,23 +138,100 @@ class NodeEquation:
             residuals[labels == c] if counts[c] >= min_pool_size else residuals
             for c in range(n_classes)
         ]
+        if marginals == "real":
+            observed = np.ones(len(target), dtype=bool) if observed is None else observed
+            fitted = self._predict(Z, labels, n_classes)
+            for c in np.flatnonzero(counts >= min_pool_size):
+                rows = labels == c
+                real = np.sort(target[rows & observed])
+                if len(real) >= 2:
+                    self.quantile_maps_[c] = _quantile_map(fitted[rows], self.pools_[c], real)
         return self
+
+    def _fit_per_class(self, Z, labels, target, estimator, min_pool_size):
+        """Fit each class large enough for it its own equation on the parents."""
+        if not self.parent_idx:
+            return None
+        P = np.hstack(self._parent_blocks(Z))
+        # Twice as many rows as coefficients: fewer would fit the class's
+        # rows (nearly) exactly and sample its noise from nothing.
+        min_rows = max(min_pool_size, 2 * (P.shape[1] + 1))
+        for c in range(len(self.class_estimators_)):
+            rows = labels == c
+            if rows.sum() < min_rows:
+                continue
+            if self.kind == "categorical" and len(np.unique(target[rows])) < 2:
+                continue  # class_levels_ already pins the class's one level
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="The number of unique classes is greater than 50%",
+                                        category=UserWarning)
+                self.class_estimators_[c] = clone(estimator).fit(P[rows], target[rows])
+        return P
+
+    def _predict(self, Z, labels, n_classes):
+        """Shared estimator's output, replaced by a class's own where it has one."""
+        D = self.design(Z, labels, n_classes)
+        categorical = self.kind == "categorical"
+        out = self.estimator_.predict_proba(D) if categorical else self.estimator_.predict(D).astype(float)
+        own = [c for c, est in enumerate(self.class_estimators_) if est is not None]
+        if own:
+            P = np.hstack(self._parent_blocks(Z))
+            for c in own:
+                rows = labels == c
+                if not rows.any():
+                    continue
+                est = self.class_estimators_[c]
+                if categorical:
+                    out[np.ix_(rows, np.searchsorted(self.codes_, est.classes_))] = est.predict_proba(P[rows])
+                    out[np.ix_(rows, ~np.isin(self.codes_, est.classes_))] = 0.0
+                else:
+                    out[rows] = est.predict(P[rows])
+        return out
 
     def sample(self, Z, labels, n_classes, rng):
         if self.kind == "constant":
             return np.full(Z.shape[0], self.fill_)
-        D = self.design(Z, labels, n_classes)
         if self.kind == "categorical":
-            proba = self.estimator_.predict_proba(D) * self.class_levels_[labels]
+            proba = self._predict(Z, labels, n_classes) * self.class_levels_[labels]
             total = proba.sum(axis=1, keepdims=True)
             proba = np.divide(proba, total, out=np.zeros_like(proba), where=total > 0)
-            u = rng.random_sample(len(D))[:, None]
+            u = rng.random_sample(len(proba))[:, None]
             picked = (np.cumsum(proba, axis=1) < u).sum(axis=1)
             return self.codes_[np.minimum(picked, len(self.codes_) - 1)]
-        values = self.estimator_.predict(D).astype(float)
-        noise = np.empty(len(D))
+        values = self._predict(Z, labels, n_classes)
+        noise = np.empty(len(values))
         for c in np.unique(labels):
             rows = labels == c
             pool = self.pools_[c]
             noise[rows] = pool[rng.randint(len(pool), size=rows.sum())]
-        return values + noise
+        values += noise
+        for c in np.unique(labels):
+            if self.quantile_maps_[c] is not None:
+                rows = labels == c
+                values[rows] = np.interp(values[rows], *self.quantile_maps_[c])
+        return values
+
+
+# Reference draws of an equation's output per class; fewer than all (prediction, residual)
+# pairs where a class has many rows.
+MAX_REFERENCE = 20_000
+
+
+def _quantile_map(fitted, pool, real):
+    """Knots ``(x, y)`` of the monotone map from the equation's output in a class
+    (its predictions on the class's rows plus its residuals) onto the class's
+    real values, quantile to quantile. Where the two distributions agree it is
+    the identity."""
+    # Every prediction with evenly spaced quantiles of the residuals: all pairs where the class is
+    # small, and no sampling error where the residuals are 0 (a column that copies another).
+    per_value = MAX_REFERENCE // len(fitted)
+    if per_value >= 1:
+        noise = pool if per_value >= len(pool) else np.quantile(pool, np.linspace(0, 1, per_value))
+        reference = (fitted[:, None] + noise[None, :]).ravel()
+    else:
+        # One residual per prediction, by a fixed seed: the map is part of the model, not of a draw.
+        reference = fitted + np.random.RandomState(0).choice(pool, size=len(fitted))
+    x = np.quantile(reference, np.linspace(0, 1, len(real)))
+    # np.interp needs increasing knots: tied reference quantiles take the mean of their real values.
+    knots, group = np.unique(x, return_inverse=True)
+    return knots, np.bincount(group, weights=real) / np.bincount(group)

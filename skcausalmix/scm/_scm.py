@@ -59,6 +59,23 @@ class StructuralCausalModel(BaseEstimator):
         boolean mask. Bool columns are always categorical; text columns left
         out of the list must read as numbers, and their synthetic values are
         written as text.
+    mechanisms : {"shared", "per_class"}, default="shared"
+        How the class label enters the structural equations. "shared": one
+        equation per feature with the label as an additive input, so classes
+        differ in level but share each dependency's strength. "per_class":
+        every class with enough rows (at least ``min_pool_size`` and twice
+        the equation's inputs) gets its own equation on the parents, so a
+        dependency may differ between classes in strength or sign; smaller
+        classes use the shared equation.
+    marginals : {"model", "real"}, default="model"
+        The distribution of each numeric column's synthetic values. "model":
+        as the structural equation gives it (prediction plus a bootstrapped
+        residual), which a linear equation makes roughly symmetric. "real":
+        within each class with at least ``min_pool_size`` rows, the
+        equation's values are mapped, order kept, onto the class's real
+        values (quantile matching), so skewed, zero-inflated or multimodal
+        columns keep their shape while the equation still decides which rows
+        get high or low values.
     min_pool_size : int, default=20
         A class needs at least this many rows for its own residual pool;
         smaller classes draw noise from the residuals of all rows.
@@ -93,7 +110,8 @@ class StructuralCausalModel(BaseEstimator):
     consistent with its features. Missing cells are imputed for fitting
     (median, or most frequent level) and re-inserted in samples at the
     observed per-class rate, completely at random. Numeric samples are clipped
-    to the observed range and integer columns are rounded.
+    to the observed range and put on the column's grid where its values lie on
+    one (whole numbers, halves, cents: at most 6 decimals).
 
     Examples
     --------
@@ -116,6 +134,8 @@ class StructuralCausalModel(BaseEstimator):
         "regressor": [HasMethods(["fit", "predict"]), None],
         "classifier": [HasMethods(["fit", "predict_proba"]), None],
         "categorical_features": [StrOptions({"auto"}), "array-like", None],
+        "mechanisms": [StrOptions({"shared", "per_class"})],
+        "marginals": [StrOptions({"model", "real"})],
         "min_pool_size": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -129,6 +149,8 @@ class StructuralCausalModel(BaseEstimator):
         regressor=None,
         classifier=None,
         categorical_features="auto",
+        mechanisms="shared",
+        marginals="model",
         min_pool_size=20,
         random_state=None,
         verbose=0,
@@ -138,6 +160,8 @@ class StructuralCausalModel(BaseEstimator):
         self.regressor = regressor
         self.classifier = classifier
         self.categorical_features = categorical_features
+        self.mechanisms = mechanisms
+        self.marginals = marginals
         self.min_pool_size = min_pool_size
         self.random_state = random_state
         self.verbose = verbose
@@ -205,7 +229,8 @@ class StructuralCausalModel(BaseEstimator):
                 names[j], j, kind, parents, [names[k] for k in parents], [levels[k] for k in parents]
             )
             estimator = self._classifier() if kind == CATEGORICAL else self._regressor()
-            eq.fit(Z, labels, n_classes, estimator, encoder.columns_[j].fill, self.min_pool_size)
+            eq.fit(Z, labels, n_classes, estimator, fill=encoder.columns_[j].fill, min_pool_size=self.min_pool_size,
+                   mechanisms=self.mechanisms, marginals=self.marginals, observed=~missing[:, j])
             self.equations_[names[j]] = eq
             if bar is not None:
                 bar.update(1)

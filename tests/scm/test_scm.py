@@ -259,6 +259,77 @@ def test_duplicated_and_rescaled_columns_stay_so():
     np.testing.assert_allclose(X_new["inch"], X_new["cm"] / 2.54, atol=1e-9)
 
 
+def test_per_class_mechanisms_keep_a_dependency_that_differs_between_classes():
+    # v = 2a + 3 in class 1 and noise alone in class 0: the shared equation averages the two
+    # slopes, so class 0's synthetic v followed a (corr 0.58, real -0.07) and class 1's lost it.
+    rng = np.random.RandomState(0)
+    y = rng.randint(2, size=400)
+    a = rng.normal(size=400)
+    X = pd.DataFrame({"a": a, "v": np.where(y == 1, 2 * a + 3, 0) + 0.3 * rng.normal(size=400)})
+    scm = StructuralCausalModel(graph=[("a", "v")], mechanisms="per_class", random_state=0).fit(X, y)
+    X_new, y_new = scm.sample(4000, random_state=0)
+    for c in (0, 1):
+        real, syn = X[y == c], X_new[y_new == c]
+        assert abs(np.corrcoef(syn["a"], syn["v"])[0, 1] - np.corrcoef(real["a"], real["v"])[0, 1]) < 0.05
+        assert syn["v"].std() == pytest.approx(real["v"].std(), rel=0.1)
+    shared = StructuralCausalModel(graph=[("a", "v")], random_state=0).fit(X, y)
+    X_sh, y_sh = shared.sample(4000, random_state=0)
+    assert np.corrcoef(X_sh.loc[y_sh == 0, "a"], X_sh.loc[y_sh == 0, "v"])[0, 1] > 0.3  # what it fixes
+
+
+def test_per_class_mechanisms_leave_small_classes_and_categoricals_sound():
+    # A class with too few rows for its own equation uses the shared one; a categorical child
+    # gets its own classifier per class and still draws only the levels the class showed.
+    rng = np.random.RandomState(1)
+    n = 300
+    y = np.r_[np.zeros(280, int), np.ones(20, int)]
+    a = rng.normal(size=n)
+    kind = np.where(a + 0.5 * rng.normal(size=n) > 0, "hi", "lo").astype(object)
+    kind[y == 1] = np.where(a[y == 1] > 0, "lo", "mid")  # the minority's own rule and level
+    X = pd.DataFrame({"a": a, "b": a + rng.normal(size=n), "kind": kind})
+    scm = StructuralCausalModel(graph=[("a", "b"), ("a", "kind")], mechanisms="per_class", random_state=0)
+    scm.fit(X, y)
+    assert [e is not None for e in scm.equations_["b"].class_estimators_] == [True, True]
+    assert [e is not None for e in scm.equations_["kind"].class_estimators_] == [True, True]
+    X_new, y_new = scm.sample(3000, random_state=0)
+    assert set(X_new.loc[y_new == 1, "kind"]) <= {"lo", "mid"} and set(X_new.loc[y_new == 0, "kind"]) <= {"hi", "lo"}
+    minority = X_new[y_new == 1]
+    # The minority's own rule (20 rows, a regularised logistic fit): 0.73 of its rows; 0.59 shared.
+    assert ((minority["a"] > 0) == (minority["kind"] == "lo")).mean() > 0.68
+    # 19 rows: too few for the class's own equation; it falls back without an error.
+    small = StructuralCausalModel(graph=[("a", "b")], mechanisms="per_class", random_state=0)
+    small.fit(X.iloc[:299], y[:299])
+    assert small.equations_["b"].class_estimators_[1] is None
+    assert np.isfinite(small.sample(100, y=np.ones(100, int), random_state=0)[0]["b"]).all()
+
+
+def test_real_marginals_keep_a_skewed_zero_inflated_child_in_shape():
+    # A child that is 0 in 70 % of rows and heavy-tailed elsewhere: a linear equation plus
+    # residuals gives a symmetric spread, zeros only where clipping puts them (spambase's word counts:
+    # a classifier told synthetic rows from real ones at ROC-AUC 0.99).
+    rng = np.random.RandomState(0)
+    y = rng.randint(2, size=600)
+    a = rng.normal(size=600) + y
+    z = np.where(rng.rand(600) < 0.7, 0.0, np.exp(a + rng.normal(size=600)))
+    X = pd.DataFrame({"a": a, "z": z, "cm": a, "inch": a / 2.54})
+    graph = [("a", "z"), ("a", "cm"), ("cm", "inch")]
+    model = StructuralCausalModel(graph=graph, random_state=0).fit(X, y)
+    real = StructuralCausalModel(graph=graph, marginals="real", random_state=0).fit(X, y)
+    X_model, y_model = model.sample(3000, random_state=0)
+    X_real, y_real = real.sample(3000, random_state=0)
+    for c in (0, 1):
+        zero_share = (z[y == c] == 0).mean()
+        assert abs((X_real.loc[y_real == c, "z"] == 0).mean() - zero_share) < 0.05
+        assert abs((X_model.loc[y_model == c, "z"] == 0).mean() - zero_share) > 0.15  # what it fixes
+        q = [0.8, 0.9, 0.95]
+        np.testing.assert_allclose(np.quantile(X_real.loc[y_real == c, "z"], q), np.quantile(z[y == c], q), rtol=0.25)
+    # The equation still orders the rows: z rises with a (Pearson 0.29 real, 0.18 here, 0.21 "model").
+    assert X_real["a"].corr(X_real["z"]) > 0.1
+    # Exact copies are left exact: the map of a column its parent determines is the identity.
+    np.testing.assert_allclose(X_real["cm"], X_real["a"], atol=1e-9)
+    np.testing.assert_allclose(X_real["inch"], X_real["cm"] / 2.54, atol=1e-9)
+
+
 def test_numeric_columns_on_a_grid_keep_it():
     # Values in {0, 0.5, 1} came back as 0.37 or 0.81 (10-20 distinct values where the real
     # column has 3): a classifier told website_phishing's synthetic rows from real ones at
