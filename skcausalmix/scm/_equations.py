@@ -119,12 +119,12 @@ class NodeEquation:
             # class-1 rows, contradicting their label.
             self.class_levels_ = np.zeros((n_classes, len(self.codes_)), dtype=bool)
             self.class_levels_[labels, np.searchsorted(self.codes_, target)] = True
-            if mechanisms == "per_class":
+            if mechanisms == "per_class" and n_classes > 1:
                 self._fit_per_class(Z, labels, target.astype(int), estimator, min_pool_size)
             return self
         self.estimator_.fit(D, target)
         residuals = target - self.estimator_.predict(D)
-        if mechanisms == "per_class":
+        if mechanisms == "per_class" and n_classes > 1:
             P = self._fit_per_class(Z, labels, target, estimator, min_pool_size)
             for c, est in enumerate(self.class_estimators_):
                 if est is not None:
@@ -222,15 +222,14 @@ def _quantile_map(fitted, pool, real):
     (its predictions on the class's rows plus its residuals) onto the class's
     real values, quantile to quantile. Where the two distributions agree it is
     the identity."""
-    # Every prediction with evenly spaced quantiles of the residuals: all pairs where the class is
-    # small, and no sampling error where the residuals are 0 (a column that copies another).
-    per_value = MAX_REFERENCE // len(fitted)
-    if per_value >= 1:
-        noise = pool if per_value >= len(pool) else np.quantile(pool, np.linspace(0, 1, per_value))
-        reference = (fitted[:, None] + noise[None, :]).ravel()
-    else:
-        # One residual per prediction, by a fixed seed: the map is part of the model, not of a draw.
-        reference = fitted + np.random.RandomState(0).choice(pool, size=len(fitted))
+    # Every prediction the same number of times, each with its own level of the residuals'
+    # distribution (stratified, paired by a fixed permutation: the map is part of the model, not
+    # of a draw). A root's prediction is one constant: its reference is then its residuals'
+    # whole distribution and the map the identity; so it is for a column that copies its parent.
+    repeats = max(1, MAX_REFERENCE // len(fitted))
+    size = repeats * len(fitted)
+    levels = np.quantile(pool, (np.arange(size) + 0.5) / size)
+    reference = np.repeat(fitted, repeats) + levels[np.random.RandomState(0).permutation(size)]
     x = np.quantile(reference, np.linspace(0, 1, len(real)))
     # np.interp needs increasing knots: tied reference quantiles take the mean of their real values.
     knots, group = np.unique(x, return_inverse=True)
