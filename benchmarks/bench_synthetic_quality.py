@@ -7,8 +7,9 @@
 Each dataset is split, stratified, into ``--rows`` training rows and up to
 ``--holdout`` held-out real rows (datasets with fewer than 64 rows left over
 are skipped). Every variant (``CausalMixAugmenter``
-keyword arguments as JSON; by default ``shared={}`` and
-``per_class={"mechanisms": "per_class"}``) is fitted on the training rows and
+keyword arguments as JSON; by default ``shared={"mechanisms": "shared"}``,
+``per_class={"mechanisms": "per_class"}`` (the default) and ``per_class_real``,
+which adds ``"marginals": "real"``) is fitted on the training rows and
 samples as many synthetic rows as there are held-out ones, with the training
 rows' class proportions. Three numbers per run, all against the held-out rows:
 
@@ -40,7 +41,8 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
 DATASETS = ROOT.parent.parent / "shared" / "datasets"
-DEFAULT_VARIANTS = {"shared": {}, "per_class": {"mechanisms": "per_class"}}
+DEFAULT_VARIANTS = {"shared": {"mechanisms": "shared"}, "per_class": {"mechanisms": "per_class"},
+                    "per_class_real": {"mechanisms": "per_class", "marginals": "real"}}
 METRICS = ("c2st", "tstr", "trtr", "aug")
 MIN_HOLDOUT = 64
 

@@ -64,12 +64,12 @@ def test_synthetic_quality_table_on_another_folder(own_folder, tmp_path, capsys)
     script("bench_synthetic_quality").main(["--data-dir", str(own_folder), "--rows", "100", "--holdout", "150",
                                             "--seeds", "1", "--out", str(out)])
     runs = __import__("pandas").read_csv(out)
-    assert list(runs["variant"]) == ["shared", "per_class"] and set(runs["dataset"]) == {"mine"}
+    assert list(runs["variant"]) == ["shared", "per_class", "per_class_real"] and set(runs["dataset"]) == {"mine"}
     # wdbc: synthetic rows carry the classes (a forest trained on them alone is far above chance),
     # and a classifier tells them from real rows only partly (1.0 would be trivially apart).
     assert (runs["tstr"] > 0.85).all() and (runs["trtr"] > 0.9).all() and (runs["c2st"] < 0.95).all()
     printed = capsys.readouterr().out
-    assert "| per_class | 1 |" in printed
+    assert "| per_class_real | 1 |" in printed
     with pytest.raises(SystemExit):
         script("bench_synthetic_quality").main(["--variant", "no-json-here"])
     assert "NAME=JSON" in capsys.readouterr().err

@@ -5,7 +5,7 @@ import sys
 from dataclasses import fields
 
 from .._arguments import count_or_auto, positive_int
-from ._methods import AUGMENTERS, CLASSIC_MODELS, DEFAULT_FINETUNE_METHODS, FINETUNE_METHODS
+from ._methods import AUGMENTERS, CLASSIC_MODELS, DEFAULT_AUGMENTERS, DEFAULT_FINETUNE_METHODS, FINETUNE_METHODS
 from ._runner import BenchmarkConfig
 
 DESCRIPTION = """Compare zero-shot TabPFN, standard fine-tuning, CausalMix fine-tuning and
@@ -41,7 +41,7 @@ def add_arguments(parser):
     a("--seeds", type=_seeds, default=d.seeds, help="a count (3 = seeds 0,1,2) or a list")
     a("--methods", type=_list(), default=list(DEFAULT_FINETUNE_METHODS),
       help=f"fine-tuning methods, 'none' to skip; from {', '.join(FINETUNE_METHODS)}")
-    a("--classic-augmenters", type=_list(), default=list(AUGMENTERS),
+    a("--classic-augmenters", type=_list(), default=list(DEFAULT_AUGMENTERS),
       help=f"classic-track augmenters, 'none' to skip the track; from {', '.join(AUGMENTERS)}")
     a("--classic-models", type=_list(), default=list(CLASSIC_MODELS),
       help=f"classic-track models; from {', '.join(CLASSIC_MODELS)}")

@@ -21,13 +21,16 @@ FINETUNE_METHODS = {
     "causalmix-query": {"augmenter": "causalmix", "synthetic_in": "query"},
     "causalmix-realval": {"augmenter": "causalmix", "synthetic_validation": 0.0},
     "causalmix-ratio2": {"augmenter": "causalmix", "synthetic_ratio": 2.0},
+    # The equations before per-class mechanisms became the default.
+    "causalmix-additive": {"augmenter": "causalmix-additive"},
     "smote": {"augmenter": "smote"},
     "random-oversampling": {"augmenter": "random-oversampling"},
     "mixup": {"augmenter": "mixup"},
 }
 DEFAULT_FINETUNE_METHODS = ("zero-shot", "finetune", "causalmix", "causalmix-context",
                             "causalmix-realval", "smote", "random-oversampling", "mixup")
-AUGMENTERS = ("none", "causalmix", "smote", "random-oversampling", "mixup")
+AUGMENTERS = ("none", "causalmix", "causalmix-additive", "smote", "random-oversampling", "mixup")
+DEFAULT_AUGMENTERS = ("none", "causalmix", "smote", "random-oversampling", "mixup")
 CLASSIC_MODELS = ("LogisticRegression", "RandomForest", "HistGradientBoosting")
 
 
@@ -41,6 +44,9 @@ def make_augmenter(name, ratio=1.0, random_state=None):
         return None
     if name == "causalmix":
         return CausalMixAugmenter(n_synthetic=ratio, random_state=random_state)
+    if name == "causalmix-additive":
+        return CausalMixAugmenter(n_synthetic=ratio, mechanisms="shared", marginals="model",
+                                  random_state=random_state)
     if name == "mixup":
         return WithinClassMixup(n_synthetic=ratio, random_state=random_state)
     if name == "smote":

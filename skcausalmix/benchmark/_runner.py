@@ -14,6 +14,7 @@ from ._datasets import cap_dataset, list_datasets, load_dataset, split_scarce
 from ._methods import (
     AUGMENTERS,
     CLASSIC_MODELS,
+    DEFAULT_AUGMENTERS,
     DEFAULT_FINETUNE_METHODS,
     FINETUNE_METHODS,
     classic_pipeline,
@@ -32,7 +33,7 @@ class BenchmarkConfig:
     sizes: list = field(default_factory=lambda: [64, 128, 256])
     seeds: list = field(default_factory=lambda: [0, 1, 2])
     methods: list = field(default_factory=lambda: list(DEFAULT_FINETUNE_METHODS))
-    classic_augmenters: list = field(default_factory=lambda: list(AUGMENTERS))
+    classic_augmenters: list = field(default_factory=lambda: list(DEFAULT_AUGMENTERS))
     classic_models: list = field(default_factory=lambda: list(CLASSIC_MODELS))
     model_path: str = "bundled"
     epochs: int = 15

@@ -60,10 +60,10 @@ class CausalMixAugmenter(BaseAugmenter):
     categorical_features : "auto", array-like or None, default="auto"
         Which columns are categorical ("auto": from DataFrame dtypes).
 
-    mechanisms : {{"shared", "per_class"}}, default="shared"
-        "shared": one equation per feature, the label an additive input;
+    mechanisms : {{"per_class", "shared"}}, default="per_class"
         "per_class": each class with enough rows gets its own equations, so
-        a dependency may differ between classes. See
+        a dependency may differ between classes; "shared": one equation per
+        feature, the label an additive input. See
         :class:`~skcausalmix.scm.StructuralCausalModel`.
 
     marginals : {{"model", "real"}}, default="model"
@@ -137,7 +137,7 @@ class CausalMixAugmenter(BaseAugmenter):
         regressor=None,
         classifier=None,
         categorical_features="auto",
-        mechanisms="shared",
+        mechanisms="per_class",
         marginals="model",
         min_pool_size=20,
         random_state=None,

@@ -59,14 +59,14 @@ class StructuralCausalModel(BaseEstimator):
         boolean mask. Bool columns are always categorical; text columns left
         out of the list must read as numbers, and their synthetic values are
         written as text.
-    mechanisms : {"shared", "per_class"}, default="shared"
-        How the class label enters the structural equations. "shared": one
-        equation per feature with the label as an additive input, so classes
-        differ in level but share each dependency's strength. "per_class":
+    mechanisms : {"per_class", "shared"}, default="per_class"
+        How the class label enters the structural equations. "per_class":
         every class with enough rows (at least ``min_pool_size`` and twice
         the equation's inputs) gets its own equation on the parents, so a
         dependency may differ between classes in strength or sign; smaller
-        classes use the shared equation.
+        classes use the shared equation. "shared": one equation per feature
+        with the label as an additive input, so classes differ in level but
+        share each dependency's strength.
     marginals : {"model", "real"}, default="model"
         The distribution of each numeric column's synthetic values. "model":
         as the structural equation gives it (prediction plus a bootstrapped
@@ -75,7 +75,9 @@ class StructuralCausalModel(BaseEstimator):
         equation's values are mapped, order kept, onto the class's real
         values (quantile matching), so skewed, zero-inflated or multimodal
         columns keep their shape while the equation still decides which rows
-        get high or low values.
+        get high or low values; synthetic rows are then harder to tell from
+        real ones, but tree models trained on them gained slightly less in
+        our benchmark (``benchmarks/results/synthetic_quality.md``).
     min_pool_size : int, default=20
         A class needs at least this many rows for its own residual pool;
         smaller classes draw noise from the residuals of all rows.
@@ -149,7 +151,7 @@ class StructuralCausalModel(BaseEstimator):
         regressor=None,
         classifier=None,
         categorical_features="auto",
-        mechanisms="shared",
+        mechanisms="per_class",
         marginals="model",
         min_pool_size=20,
         random_state=None,

@@ -252,3 +252,14 @@ def test_methods_are_compared_on_complete_cells_only():
     assert set(norm["dataset"]) == {"a"}
     assert norm.set_index("method").loc["causalmix", "norm_gain"] == pytest.approx(1.0)
     assert "1 of 2 dataset x size cells" in summarize(records)
+
+
+def test_causalmix_additive_is_the_former_default_and_not_run_by_default():
+    from skcausalmix.benchmark._methods import finetune_params, make_augmenter
+
+    additive = make_augmenter("causalmix-additive", 0.5, random_state=0)
+    assert (additive.mechanisms, additive.marginals, additive.n_synthetic) == ("shared", "model", 0.5)
+    default = make_augmenter("causalmix", 0.5, random_state=0)
+    assert (default.mechanisms, default.marginals) == ("per_class", "model")
+    assert finetune_params("causalmix-additive", 1.0, 0)["augmenter"].get_params()["mechanisms"] == "shared"
+    assert "causalmix-additive" not in BenchmarkConfig(datasets="x").classic_augmenters

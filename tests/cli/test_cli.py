@@ -63,6 +63,19 @@ def test_augment_synthetic_only_parquet_count_and_categorical_override(table, tm
     pd.testing.assert_frame_equal(syn, pd.read_parquet(tmp_path / "again.parquet"))
 
 
+def test_augment_equation_options(table, tmp_path):
+    path, frame = table
+    base = ("augment", path, "-t", "target", "--count", "60", "--synthetic-only", "-q")
+    assert cli(*base, "-o", "default.csv", cwd=tmp_path).returncode == 0
+    out = cli(*base, "-o", "additive.csv", "--mechanisms", "shared", "--marginals", "model", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    default, additive = pd.read_csv(tmp_path / "default.csv"), pd.read_csv(tmp_path / "additive.csv")
+    assert list(default.columns) == list(additive.columns) == list(frame.columns)
+    assert not default.equals(additive)  # the options reach the augmenter
+    bad = cli(*base, "-o", "x.csv", "--marginals", "empirical", cwd=tmp_path)
+    assert bad.returncode == 2 and "invalid choice: 'empirical'" in bad.stderr
+
+
 def test_graph_prints_edges_and_writes_pictures(table, tmp_path):
     path, _ = table
     out = cli("graph", path, "-t", "target", "-o", "g.png", cwd=tmp_path)
