@@ -21,15 +21,16 @@ FINETUNE_METHODS = {
     "causalmix-query": {"augmenter": "causalmix", "synthetic_in": "query"},
     "causalmix-realval": {"augmenter": "causalmix", "synthetic_validation": 0.0},
     "causalmix-ratio2": {"augmenter": "causalmix", "synthetic_ratio": 2.0},
-    # The equations before per-class mechanisms became the default.
+    # The equations before per-class mechanisms became the default, and real marginals.
     "causalmix-additive": {"augmenter": "causalmix-additive"},
+    "causalmix-real": {"augmenter": "causalmix-real"},
     "smote": {"augmenter": "smote"},
     "random-oversampling": {"augmenter": "random-oversampling"},
     "mixup": {"augmenter": "mixup"},
 }
 DEFAULT_FINETUNE_METHODS = ("zero-shot", "finetune", "causalmix", "causalmix-context",
                             "causalmix-realval", "smote", "random-oversampling", "mixup")
-AUGMENTERS = ("none", "causalmix", "causalmix-additive", "smote", "random-oversampling", "mixup")
+AUGMENTERS = ("none", "causalmix", "causalmix-additive", "causalmix-real", "smote", "random-oversampling", "mixup")
 DEFAULT_AUGMENTERS = ("none", "causalmix", "smote", "random-oversampling", "mixup")
 CLASSIC_MODELS = ("LogisticRegression", "RandomForest", "HistGradientBoosting")
 
@@ -47,6 +48,8 @@ def make_augmenter(name, ratio=1.0, random_state=None):
     if name == "causalmix-additive":
         return CausalMixAugmenter(n_synthetic=ratio, mechanisms="shared", marginals="model",
                                   random_state=random_state)
+    if name == "causalmix-real":
+        return CausalMixAugmenter(n_synthetic=ratio, marginals="real", random_state=random_state)
     if name == "mixup":
         return WithinClassMixup(n_synthetic=ratio, random_state=random_state)
     if name == "smote":

@@ -254,7 +254,7 @@ def test_methods_are_compared_on_complete_cells_only():
     assert "1 of 2 dataset x size cells" in summarize(records)
 
 
-def test_causalmix_additive_is_the_former_default_and_not_run_by_default():
+def test_causalmix_variants_are_named_and_not_run_by_default():
     from skcausalmix.benchmark._methods import finetune_params, make_augmenter
 
     additive = make_augmenter("causalmix-additive", 0.5, random_state=0)
@@ -262,4 +262,5 @@ def test_causalmix_additive_is_the_former_default_and_not_run_by_default():
     default = make_augmenter("causalmix", 0.5, random_state=0)
     assert (default.mechanisms, default.marginals) == ("per_class", "model")
     assert finetune_params("causalmix-additive", 1.0, 0)["augmenter"].get_params()["mechanisms"] == "shared"
-    assert "causalmix-additive" not in BenchmarkConfig(datasets="x").classic_augmenters
+    assert make_augmenter("causalmix-real", 0.5, random_state=0).marginals == "real"
+    assert not {"causalmix-additive", "causalmix-real"} & set(BenchmarkConfig(datasets="x").classic_augmenters)
