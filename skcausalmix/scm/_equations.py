@@ -212,8 +212,8 @@ class NodeEquation:
         return values
 
 
-# Reference draws of an equation's output per class; fewer than all (prediction, residual)
-# pairs where a class has many rows.
+# Size of the sample of an equation's output that a class's quantile map is computed from
+# (at least one draw per row of the class).
 MAX_REFERENCE = 20_000
 
 
