@@ -16,6 +16,8 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from .._messages import label_repr
+
 
 def default_regressor():
     # Scaled inputs: least squares drops parents measured in tiny units
@@ -97,7 +99,7 @@ class NodeEquation:
         return blocks
 
     def fit(self, Z, labels, n_classes, estimator, *, fill, min_pool_size, mechanisms="shared",
-            marginals="model", observed=None):
+            marginals="model", observed=None, class_names=None):
         j = self.column
         self.class_estimators_ = [None] * n_classes
         self.quantile_maps_ = [None] * n_classes
@@ -120,12 +122,12 @@ class NodeEquation:
             self.class_levels_ = np.zeros((n_classes, len(self.codes_)), dtype=bool)
             self.class_levels_[labels, np.searchsorted(self.codes_, target)] = True
             if mechanisms == "per_class" and n_classes > 1:
-                self._fit_per_class(Z, labels, target.astype(int), estimator, min_pool_size)
+                self._fit_per_class(Z, labels, target.astype(int), estimator, min_pool_size, class_names)
             return self
         self.estimator_.fit(D, target)
         residuals = target - self.estimator_.predict(D)
         if mechanisms == "per_class" and n_classes > 1:
-            P = self._fit_per_class(Z, labels, target, estimator, min_pool_size)
+            P = self._fit_per_class(Z, labels, target, estimator, min_pool_size, class_names)
             for c, est in enumerate(self.class_estimators_):
                 if est is not None:
                     rows = labels == c
@@ -148,7 +150,7 @@ class NodeEquation:
                     self.quantile_maps_[c] = _quantile_map(fitted[rows], self.pools_[c], real)
         return self
 
-    def _fit_per_class(self, Z, labels, target, estimator, min_pool_size):
+    def _fit_per_class(self, Z, labels, target, estimator, min_pool_size, class_names=None):
         """Fit each class large enough for it its own equation on the parents."""
         if not self.parent_idx:
             return None
@@ -162,10 +164,21 @@ class NodeEquation:
                 continue
             if self.kind == "categorical" and len(np.unique(target[rows])) < 2:
                 continue  # class_levels_ already pins the class's one level
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message="The number of unique classes is greater than 50%",
-                                        category=UserWarning)
-                self.class_estimators_[c] = clone(estimator).fit(P[rows], target[rows])
+            try:
+                with warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", message="The number of unique classes is greater than 50%",
+                                            category=UserWarning)
+                    est = clone(estimator).fit(P[rows], target[rows])
+                    est.predict_proba(P[rows]) if self.kind == "categorical" else est.predict(P[rows])
+            except ValueError as exc:
+                # e.g. KNeighborsRegressor(n_neighbors=60) on a class of 50 rows
+                label = repr(c) if class_names is None else label_repr(class_names[c])
+                raise ValueError(
+                    f"Column {self.name!r}: its structural equation for class {label} ({rows.sum()} rows) "
+                    f"failed ({exc}). mechanisms='per_class' fits the estimator on each class's rows alone; "
+                    "mechanisms='shared' fits one equation on all rows."
+                ) from exc
+            self.class_estimators_[c] = est
         return P
 
     def _predict(self, Z, labels, n_classes):

@@ -232,7 +232,8 @@ class StructuralCausalModel(BaseEstimator):
             )
             estimator = self._classifier() if kind == CATEGORICAL else self._regressor()
             eq.fit(Z, labels, n_classes, estimator, fill=encoder.columns_[j].fill, min_pool_size=self.min_pool_size,
-                   mechanisms=self.mechanisms, marginals=self.marginals, observed=~missing[:, j])
+                   mechanisms=self.mechanisms, marginals=self.marginals, observed=~missing[:, j],
+                   class_names=self.classes_)
             self.equations_[names[j]] = eq
             if bar is not None:
                 bar.update(1)

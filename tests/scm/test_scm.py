@@ -430,3 +430,19 @@ def test_verbose_shows_progress_on_stderr(capsys):
     assert "structural equations" in err and "4/4" in err  # discovery + 3 equations
     StructuralCausalModel().fit(X)
     assert capsys.readouterr().err == ""
+
+
+def test_a_regressor_that_cannot_fit_one_class_says_how_to_proceed():
+    # KNeighborsRegressor(n_neighbors=60) on a class of 50 rows: sklearn's own message does not say
+    # that per-class equations fitted it on 50 rows, nor what to do.
+    from sklearn.neighbors import KNeighborsRegressor
+
+    rng = np.random.RandomState(0)
+    y = np.r_[np.zeros(150, int), np.ones(50, int)]
+    a = rng.normal(size=200)
+    X = pd.DataFrame({"a": a, "b": a + rng.normal(size=200)})
+    knn = KNeighborsRegressor(n_neighbors=60)
+    with pytest.raises(ValueError, match=r"Column 'b'.*class 1 \(50 rows\).*mechanisms='shared'"):
+        StructuralCausalModel(graph=[("a", "b")], regressor=knn, random_state=0).fit(X, y)
+    scm = StructuralCausalModel(graph=[("a", "b")], regressor=knn, mechanisms="shared", random_state=0)
+    assert len(scm.fit(X, y).sample(10, random_state=0)[0]) == 10
