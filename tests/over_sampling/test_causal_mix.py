@@ -135,13 +135,14 @@ COLUMN_KINDS = ["float", "float with gaps", "int", "Int64", "bool", "boolean", "
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-@given(kinds=st.lists(st.sampled_from(COLUMN_KINDS), min_size=1, max_size=5), n=st.integers(12, 60),
-       n_classes=st.integers(2, 3), seed=st.integers(0, 1000))
-def test_any_mix_of_column_kinds(kinds, n, n_classes, seed):
+@given(kinds=st.lists(st.sampled_from(COLUMN_KINDS), min_size=1, max_size=5), n=st.integers(12, 120),
+       n_classes=st.integers(2, 3), seed=st.integers(0, 1000), marginals=st.sampled_from(["model", "real"]),
+       mechanisms=st.sampled_from(["per_class", "shared"]))
+def test_any_mix_of_column_kinds(kinds, n, n_classes, seed, marginals, mechanisms):
     # Found: nullable Int64 beside a category failed sklearn's validation.
     rng = np.random.RandomState(seed)
     X = pd.DataFrame({f"{i} {kind}": _column(kind, n, rng) for i, kind in enumerate(kinds)})
-    aug = CausalMixAugmenter(n_synthetic=1.0, random_state=seed)
+    aug = CausalMixAugmenter(n_synthetic=1.0, marginals=marginals, mechanisms=mechanisms, random_state=seed)
     X_res, _ = aug.fit_resample(X, np.arange(n) % n_classes)
     pd.testing.assert_frame_equal(X_res.iloc[:n], X)
     assert list(X_res.dtypes) == list(X.dtypes)
