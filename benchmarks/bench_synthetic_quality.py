@@ -63,6 +63,9 @@ def _encode(frames):
 
 
 def _auc(y_true, proba, classes):
+    # Not skcausalmix.finetuning._loop.classification_scores: it clips and renormalises the
+    # probabilities first (for log-loss), which breaks a forest's many tied scores and moves
+    # multiclass ROC-AUC here by up to 0.001.
     from sklearn.metrics import roc_auc_score
 
     if len(classes) == 2:

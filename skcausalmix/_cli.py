@@ -158,8 +158,9 @@ def cmd_augment(args):
     X, y = _split_target(frame, args.target, args.input)
     categorical = _categorical(X, _names(args.categorical), args.input)
     n_synthetic = args.count if args.count is not None else args.ratio
-    aug = CausalMixAugmenter(n_synthetic=n_synthetic, discovery=args.discovery,
-                             mechanisms=args.mechanisms, marginals=args.marginals,
+    # Options left out keep the augmenter's own defaults, which live in one place.
+    options = {k: v for k, v in (("mechanisms", args.mechanisms), ("marginals", args.marginals)) if v is not None}
+    aug = CausalMixAugmenter(n_synthetic=n_synthetic, discovery=args.discovery, **options,
                              categorical_features=categorical, random_state=args.seed,
                              verbose=0 if args.quiet else 1)
     t0 = time.perf_counter()
@@ -371,10 +372,10 @@ def build_parser():
     p.add_argument("--synthetic-only", action="store_true", help="write only the synthetic rows")
     p.add_argument("--mark", default=None, metavar="COLUMN",
                    help="add a boolean column COLUMN that is true for synthetic rows")
-    p.add_argument("--mechanisms", choices=["per_class", "shared"], default="per_class",
+    p.add_argument("--mechanisms", choices=["per_class", "shared"], default=None,
                    help="per_class: each class with enough rows gets its own equations; shared: one "
                         "equation per column, the label an additive input (default: per_class)")
-    p.add_argument("--marginals", choices=["model", "real"], default="model",
+    p.add_argument("--marginals", choices=["model", "real"], default=None,
                    help="model: numeric values as the equations give them; real: mapped onto each class's "
                         "real distribution (default: model)")
     p.set_defaults(func=cmd_augment)

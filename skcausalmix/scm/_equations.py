@@ -79,8 +79,8 @@ class NodeEquation:
         est = type(self.estimator_).__name__ if self.estimator_ is not None else None
         return f"NodeEquation({self.name!r} <- {self.parents}, kind={self.kind!r}, estimator={est})"
 
-    def design(self, Z, labels, n_classes):
-        blocks = self._parent_blocks(Z)
+    def design(self, Z, labels, n_classes, blocks=None):
+        blocks = self._parent_blocks(Z) if blocks is None else list(blocks)
         if n_classes > 1:
             blocks.append(np.eye(n_classes)[labels][:, 1:])
         if not blocks:
@@ -125,13 +125,11 @@ class NodeEquation:
                 self._fit_per_class(Z, labels, target.astype(int), estimator, min_pool_size, class_names)
             return self
         self.estimator_.fit(D, target)
-        residuals = target - self.estimator_.predict(D)
+        fitted = self.estimator_.predict(D).astype(float)
         if mechanisms == "per_class" and n_classes > 1:
-            P = self._fit_per_class(Z, labels, target, estimator, min_pool_size, class_names)
-            for c, est in enumerate(self.class_estimators_):
-                if est is not None:
-                    rows = labels == c
-                    residuals[rows] = target[rows] - est.predict(P[rows])
+            for rows, own in self._fit_per_class(Z, labels, target, estimator, min_pool_size, class_names):
+                fitted[rows] = own
+        residuals = target - fitted
         self.residuals_ = residuals
         # Class-conditional pools keep heteroscedastic noise; classes too small
         # to estimate a noise distribution borrow the pooled residuals.
@@ -142,7 +140,6 @@ class NodeEquation:
         ]
         if marginals == "real":
             observed = np.ones(len(target), dtype=bool) if observed is None else observed
-            fitted = self._predict(Z, labels, n_classes)
             for c in np.flatnonzero(counts >= min_pool_size):
                 rows = labels == c
                 real = np.sort(target[rows & observed])
@@ -151,10 +148,14 @@ class NodeEquation:
         return self
 
     def _fit_per_class(self, Z, labels, target, estimator, min_pool_size, class_names=None):
-        """Fit each class large enough for it its own equation on the parents."""
+        """Fit each class large enough for it its own equation on the parents.
+
+        Returns ``(rows, predictions)`` for every class so fitted (``predict``
+        or ``predict_proba`` on the class's own rows)."""
         if not self.parent_idx:
-            return None
+            return []
         P = np.hstack(self._parent_blocks(Z))
+        fitted = []
         # Twice as many rows as coefficients: fewer would fit the class's
         # rows (nearly) exactly and sample its noise from nothing.
         min_rows = max(min_pool_size, 2 * (P.shape[1] + 1))
@@ -169,7 +170,7 @@ class NodeEquation:
                     warnings.filterwarnings("ignore", message="The number of unique classes is greater than 50%",
                                             category=UserWarning)
                     est = clone(estimator).fit(P[rows], target[rows])
-                    est.predict_proba(P[rows]) if self.kind == "categorical" else est.predict(P[rows])
+                    own = est.predict_proba(P[rows]) if self.kind == "categorical" else est.predict(P[rows])
             except ValueError as exc:
                 # e.g. KNeighborsRegressor(n_neighbors=60) on a class of 50 rows
                 label = repr(c) if class_names is None else label_repr(class_names[c])
@@ -179,16 +180,18 @@ class NodeEquation:
                     "mechanisms='shared' fits one equation on all rows."
                 ) from exc
             self.class_estimators_[c] = est
-        return P
+            fitted.append((rows, own))
+        return fitted
 
     def _predict(self, Z, labels, n_classes):
         """Shared estimator's output, replaced by a class's own where it has one."""
-        D = self.design(Z, labels, n_classes)
+        blocks = self._parent_blocks(Z)
+        D = self.design(Z, labels, n_classes, blocks)
         categorical = self.kind == "categorical"
         out = self.estimator_.predict_proba(D) if categorical else self.estimator_.predict(D).astype(float)
         own = [c for c, est in enumerate(self.class_estimators_) if est is not None]
         if own:
-            P = np.hstack(self._parent_blocks(Z))
+            P = np.hstack(blocks)
             for c in own:
                 rows = labels == c
                 if not rows.any():

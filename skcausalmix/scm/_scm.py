@@ -76,8 +76,9 @@ class StructuralCausalModel(BaseEstimator):
         values (quantile matching), so skewed, zero-inflated or multimodal
         columns keep their shape while the equation still decides which rows
         get high or low values; synthetic rows are then harder to tell from
-        real ones, but tree models trained on them gained slightly less in
-        our benchmark (``benchmarks/results/synthetic_quality.md``).
+        real ones (``benchmarks/results/synthetic_quality.md``), but tree
+        models trained on them gained slightly less
+        (``benchmarks/results/equation_options/``).
     min_pool_size : int, default=20
         A class needs at least this many rows for its own residual pool;
         smaller classes draw noise from the residuals of all rows.
