@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._messages import label_repr as _label
 from .._messages import user_stacklevel
 from .._progress import progress_bar
+from .._validation import check_labels_present
 from ..over_sampling._causal_mix import MIN_CLASS_ROWS
 from ..scm._table import validation_view
 from ._ensemble import (
@@ -288,6 +289,7 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
+        check_labels_present(y)
         X, y = self._check_table(X, y, reset=True)
         check_classification_targets(y)
         self.classes_, codes = np.unique(y, return_inverse=True)
@@ -456,6 +458,7 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         if not is_frame:
             X = _numeric_if_possible(checked)
         _reject_infinity(X)
+        _reject_mixed_kinds(X)
         return (X, y) if y is not None else X
 
     def _split(self, X, codes, X_val, y_val, seed):
@@ -733,6 +736,31 @@ def _reject_datetimes(X):
             "numbers first (e.g. X[col].dt.year and X[col].dt.dayofweek, or "
             "X[col].astype('int64'))."
         )
+
+
+def _reject_mixed_kinds(X):
+    # tabpfn's encoder fails on such a column with a message that names no column.
+    if isinstance(X, pd.DataFrame):
+        columns = [(c, X[c].to_numpy()) for c in X.columns if X[c].dtype == object]
+    elif X.dtype == object:
+        columns = list(enumerate(X.T))
+    else:
+        return
+    bad = []
+    for name, values in columns:
+        kinds = {isinstance(v, str) for v in values if not _is_missing(v)}
+        if len(kinds) == 2:
+            bad.append(name)
+    if bad:
+        raise ValueError(
+            f"Columns {bad[:5]} mix text and numbers; TabPFN needs one kind per column. Cast each to "
+            "text (X[col].astype(str)) if it is a category, or to numbers "
+            "(pd.to_numeric(X[col], errors='coerce')) if it is a measurement."
+        )
+
+
+def _is_missing(value):
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
 
 
 def _reject_infinity(X):

@@ -12,6 +12,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
 
 from .._messages import user_stacklevel
+from .._validation import check_labels_present
 from ..scm._table import validation_view
 
 # The fitted attributes every augmenter documents (imblearn's Substitution).
@@ -48,12 +49,21 @@ class BaseAugmenter(BaseOverSampler):
         ],
     }
 
+    def fit_resample(self, X, y, **params):
+        # imblearn checks the target type before _check_X_y, and words a
+        # missing text label as a failed sort.
+        check_labels_present(y)
+        return super().fit_resample(X, y, **params)
+
+    fit_resample.__doc__ = BaseOverSampler.fit_resample.__doc__
+
     def _check_X_y(self, X, y):
         if sparse.issparse(X):
             raise TypeError(
                 f"{type(self).__name__} does not accept sparse input: it needs dense columns. "
                 "Convert it with X.toarray() first."
             )
+        check_labels_present(y)
         y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
         # dtype=None keeps text columns and NaN; a DataFrame keeps its dtypes,
         # which say which columns are categorical.

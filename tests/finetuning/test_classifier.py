@@ -269,6 +269,11 @@ def test_pipeline_cross_validate_and_grid_search(tiny_checkpoint, small_data):
         # tabpfn's own error advised an inference_config the classifier cannot take.
         (pd.DataFrame({"x": np.random.rand(30), "month": pd.period_range("2020-01", periods=30, freq="M")}),
          np.arange(30) % 2, {}, ValueError, r"Columns \['month'\] hold dates, periods"),
+        # sklearn's words for these were a failed sort and an encoder's type error naming no column.
+        (np.random.rand(30, 3), np.r_[["a", "b"] * 14, [np.nan, None]], {}, ValueError,
+         r"y has 2 missing label\(s\) \(at row positions 28, 29\)"),
+        (pd.DataFrame({"x": np.random.rand(30), "code": [1, "A", None] * 10}), np.arange(30) % 2, {}, ValueError,
+         r"Columns \['code'\] mix text and numbers"),
         (np.random.rand(30, 3), np.arange(30) % 2, {"synthetic_in": "nowhere"}, ValueError, "synthetic_in"),
         (np.random.rand(30, 3), np.arange(30) % 2, {"device": "gpu"}, ValueError, "not a torch device"),
         (np.random.rand(30, 3), np.arange(30) % 2, {"epochs": -1}, ValueError, "epochs"),
@@ -277,6 +282,14 @@ def test_pipeline_cross_validate_and_grid_search(tiny_checkpoint, small_data):
 def test_bad_input(tiny_checkpoint, X, y, kwargs, error, match):
     with pytest.raises(error, match=match):
         CausalMixTabPFNClassifier(model_path=tiny_checkpoint, **{**FAST, **kwargs}).fit(X, y)
+
+
+def test_predict_refuses_a_column_of_mixed_kinds(tiny_checkpoint):
+    X = pd.DataFrame({"x": np.random.RandomState(0).rand(30), "code": pd.Series(["A", "B", "C"] * 10, dtype=object)})
+    clf = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, **FAST).fit(X, np.arange(30) % 2)
+    X.loc[0, "code"] = 7
+    with pytest.raises(ValueError, match=r"Columns \['code'\] mix text and numbers"):
+        clf.predict(X)
 
 
 def test_an_under_sampler_is_no_augmenter(tiny_checkpoint, small_data):

@@ -228,6 +228,25 @@ def test_a_ratio_that_rounds_to_no_rows_says_so_at_the_users_line():
         CausalMixAugmenter(n_synthetic=0).fit_resample(X, y)
 
 
+@pytest.mark.parametrize(
+    "y",
+    [
+        pd.Series(["a", "b"] * 24 + [np.nan, "a"]),
+        ["a", "b"] * 24 + [None, "a"],
+        pd.Series(pd.Categorical(["a", "b"] * 24 + [np.nan, "a"])),
+        np.r_[np.arange(48) % 2, np.nan, 1.0],
+    ],
+    ids=["text-nan", "list-none", "categorical", "float-nan"],
+)
+def test_missing_labels_are_named(y):
+    # sklearn's own message for a NaN among text labels is a failed sort.
+    X, _ = _data(n=50)
+    with pytest.raises(ValueError, match=r"y has 1 missing label\(s\) \(at row positions 48\)"):
+        CausalMixAugmenter(random_state=0).fit_resample(X, y)
+    with pytest.raises(ValueError, match="missing label"):
+        CausalMixAugmenter(random_state=0).fit(X, y)
+
+
 def test_infinity_and_sparse_and_wrong_shape():
     X, y = _data(n=50)
     X_inf = X.copy()
