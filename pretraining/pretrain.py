@@ -18,8 +18,9 @@ step so that it does not replay the earlier tasks.
 
 The prior's options (``--wide-fraction``/``--max-features``/``--wide-cells``
 for tables wider than 30 columns, ``--warp`` for skewed and integer-level
-columns, ``--tree-share``) default to the prior the bundled checkpoint was
-trained on; ``benchmarks/results/continued_pretraining.md`` has what they did.
+columns, ``--tree-share``, ``--tabicl-share`` for batches from tabicl's prior,
+which needs the ``tabicl`` package) default to the prior the bundled checkpoint
+was trained on; ``benchmarks/results/continued_pretraining.md`` has what they did.
 
     python pretraining/pretrain.py --out-dir runs/pretrain --minutes 60 \
         --export skcausalmix/finetuning/models/skcausalmix-small-v3.safetensors
@@ -107,6 +108,12 @@ def sample_task(rng, n_rows, n_features, n_classes, tree_share=0.20, warp=0.0):
     y = y.numpy().astype(np.int64)
     if warp:
         x = warp_features(rng, x, warp)
+    return realistic(rng, x, y, n_classes)
+
+
+def realistic(rng, x, y, n_classes):
+    """Post-process a prior's task into what real tables look like."""
+    n_features = x.shape[1]
     # Real tables: some categorical columns (shuffled ordinal codes) ...
     for j in np.flatnonzero(rng.random_sample(n_features) < rng.uniform(0, 0.4)):
         k = rng.randint(2, 10)
@@ -122,7 +129,45 @@ def sample_task(rng, n_rows, n_features, n_classes, tree_share=0.20, warp=0.0):
     return x, y
 
 
-def sample_batch(rng, batch_size, wide_fraction=0.0, max_features=30, wide_cells=20_000, **prior):
+_TABICL_PRIORS = {}
+
+
+def sample_tabicl_batch(rng, batch_size, max_features=30):
+    """A batch from tabicl's prior (its mix of MLP and tree SCMs), post-processed as ours.
+
+    tabicl draws from the global generators, so they are seeded from ``rng``
+    (a run stays reproducible and resumable). Its datasets of one batch share
+    the row count and split; columns it found constant are padding at the end,
+    so the batch keeps the columns every task has.
+    """
+    import random
+
+    from tabicl.prior import PriorDataset
+
+    if max_features not in _TABICL_PRIORS:
+        _TABICL_PRIORS[max_features] = PriorDataset(
+            batch_size=batch_size, batch_size_per_gp=batch_size, min_features=2, max_features=max_features,
+            max_classes=10, min_seq_len=64, max_seq_len=384, min_train_size=0.5, max_train_size=0.9,
+            prior_type="mix_scm", n_jobs=1)
+    seed = int(rng.randint(2**31 - 1))
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    x, y, d, _, train_sizes = _TABICL_PRIORS[max_features].get_batch(batch_size)
+    n_features = max(1, int(d.min()))
+    n_classes = int(y.max()) + 1
+    if n_classes < 2:  # a degenerate draw: take one of ours
+        return sample_batch(rng, batch_size, max_features=min(max_features, 30))
+    xs, ys = zip(*(realistic(rng, x[b, :, :n_features].numpy().astype(np.float32).copy(),
+                             y[b].numpy().astype(np.int64), n_classes) for b in range(batch_size)))
+    return (torch.from_numpy(np.stack(xs, axis=1)), torch.from_numpy(np.stack(ys, axis=1)),
+            int(train_sizes[0]), n_classes)
+
+
+def sample_batch(rng, batch_size, wide_fraction=0.0, max_features=30, wide_cells=20_000, tabicl_share=0.0,
+                 **prior):
+    if tabicl_share and rng.random_sample() < tabicl_share:
+        return sample_tabicl_batch(rng, batch_size, max_features=30)
     n_rows = int(rng.randint(64, 385))
     n_features = int(rng.randint(2, 31))
     if wide_fraction and rng.random_sample() < wide_fraction:
@@ -198,6 +243,8 @@ def main(argv=None):
     parser.add_argument("--tree-share", type=share, default=0.20, help="share of TreePrior tasks")
     parser.add_argument("--warp", type=share, default=0.0,
                         help="share of columns given skew / power / integer levels")
+    parser.add_argument("--tabicl-share", type=share, default=0.0,
+                        help="share of batches drawn from tabicl's prior (needs the tabicl package)")
     parser.add_argument("--init-from", default=None, help="safetensors weights to start from")
     parser.add_argument("--start-step", type=non_negative_int, default=0, help="schedule step of --init-from")
     parser.add_argument("--refresh-inference-config", default=None, metavar="FILE",
@@ -258,7 +305,8 @@ def main(argv=None):
     while time.time() - start < args.minutes * 60 and (args.max_steps is None or step < args.max_steps):
         t0 = time.time()
         x, y, n_train, n_classes = sample_batch(rng, args.batch_size, args.wide_fraction, args.max_features,
-                                               args.wide_cells, tree_share=args.tree_share, warp=args.warp)
+                                               args.wide_cells, args.tabicl_share, tree_share=args.tree_share,
+                                               warp=args.warp)
         t_data = time.time() - t0
         for group in opt.param_groups:
             group["lr"] = lr_at(step, args.lr, args.warmup, args.total_steps)

@@ -41,6 +41,19 @@ def test_batches_respect_the_requested_shapes(pretrain):
         assert np.isfinite(values[~np.isnan(values)]).all()
 
 
+def test_tabicl_batches_are_shaped_and_reproducible(pretrain):
+    pytest.importorskip("tabicl")
+    first = pretrain.sample_batch(np.random.RandomState(3), 4, tabicl_share=1.0)
+    again = pretrain.sample_batch(np.random.RandomState(3), 4, tabicl_share=1.0)
+    x, y, n_train, n_classes = first
+    n_rows, batch, n_features = x.shape
+    assert batch == 4 and y.shape == (n_rows, 4) and 64 <= n_rows <= 384
+    assert 1 <= n_features <= 30 and 0 < n_train < n_rows and 2 <= n_classes <= 10
+    assert int(y.min()) >= 0 and int(y.max()) < n_classes
+    assert np.array_equal(np.nan_to_num(x.numpy(), nan=7.0), np.nan_to_num(again[0].numpy(), nan=7.0))
+    assert np.array_equal(y.numpy(), again[1].numpy()) and first[2:] == again[2:]
+
+
 def test_warping_keeps_every_column_s_order(pretrain):
     rng = np.random.RandomState(1)
     x = rng.normal(size=(300, 40)).astype(np.float32)
