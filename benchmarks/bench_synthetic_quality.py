@@ -63,9 +63,8 @@ def _encode(frames):
 
 
 def _auc(y_true, proba, classes):
-    # Not skcausalmix.finetuning._loop.classification_scores: it clips and renormalises the
-    # probabilities first (for log-loss), which breaks a forest's many tied scores and moves
-    # multiclass ROC-AUC here by up to 0.001.
+    # sklearn's macro one-vs-rest over all classes; the results were stored with it (before
+    # classification_scores stopped renormalising, which broke a forest's tied scores).
     from sklearn.metrics import roc_auc_score
 
     if len(classes) == 2:

@@ -95,17 +95,19 @@ def lr_factor(step, total_steps, warmup_steps):
 def classification_scores(y_true, proba, n_classes):
     """ROC-AUC (one-vs-rest macro over classes present) and log-loss."""
     y_true = np.asarray(y_true)
-    proba = np.clip(np.asarray(proba, dtype=float), 1e-12, 1)
-    proba = proba / proba.sum(axis=1, keepdims=True)
+    proba = np.asarray(proba, dtype=float)
     aucs = []
     classes = [1] if n_classes == 2 else range(n_classes)
     for c in classes:
         positive = y_true == c
         if 0 < positive.sum() < len(y_true):
+            # The scores as given: renormalising would break a forest's tied scores at random.
             aucs.append(roc_auc_score(positive, proba[:, c]))
+    clipped = np.clip(proba, 1e-12, 1)  # a zero probability of the true class: a finite loss
     return {
         "roc_auc": float(np.mean(aucs)) if aucs else float("nan"),
-        "log_loss": float(log_loss(y_true, proba, labels=np.arange(n_classes))),
+        "log_loss": float(log_loss(y_true, clipped / clipped.sum(axis=1, keepdims=True),
+                                   labels=np.arange(n_classes))),
     }
 
 

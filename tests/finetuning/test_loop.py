@@ -47,6 +47,16 @@ def test_scores_binary_and_multiclass():
     assert s["roc_auc"] == 1.0
 
 
+def test_tied_scores_stay_tied():
+    # A forest's 0.01 for both rows; the first row's probabilities sum to 1 + 2e-16. Renormalising
+    # them (as the scores once did) ranked the second row first: ROC-AUC 0 instead of 0.5.
+    proba = np.array([[0.9900000000000002, 0.01], [0.99, 0.01]])
+    assert proba[0].sum() != proba[1].sum()
+    assert classification_scores(np.array([1, 0]), proba, 2)["roc_auc"] == 0.5
+    # A zero probability of the true class still has a finite log-loss.
+    assert np.isfinite(classification_scores(np.array([0, 1]), np.array([[1.0, 0.0], [1.0, 0.0]]), 2)["log_loss"])
+
+
 def test_early_stopping_keeps_best_and_counts_patience():
     stop = EarlyStopping(patience=2, min_delta=0.0)
     assert stop.update(0, 0.5, lambda: "w0") == (True, False)
