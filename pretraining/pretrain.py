@@ -19,7 +19,7 @@ step so that it does not replay the earlier tasks.
 The prior's options (``--wide-fraction``/``--max-features``/``--wide-cells``
 for tables wider than 30 columns, ``--warp`` for skewed and integer-level
 columns, ``--tree-share``, ``--tabicl-share`` for batches from tabicl's prior,
-which needs the ``tabicl`` package) default to the prior the bundled checkpoint
+which needs the ``tabicl`` and ``xgboost`` packages) default to the prior the bundled checkpoint
 was trained on; ``benchmarks/results/continued_pretraining.md`` has what they did.
 
     python pretraining/pretrain.py --out-dir runs/pretrain --minutes 60 \
@@ -244,7 +244,7 @@ def main(argv=None):
     parser.add_argument("--warp", type=share, default=0.0,
                         help="share of columns given skew / power / integer levels")
     parser.add_argument("--tabicl-share", type=share, default=0.0,
-                        help="share of batches drawn from tabicl's prior (needs the tabicl package)")
+                        help="share of batches drawn from tabicl's prior (needs tabicl and xgboost)")
     parser.add_argument("--init-from", default=None, help="safetensors weights to start from")
     parser.add_argument("--start-step", type=non_negative_int, default=0, help="schedule step of --init-from")
     parser.add_argument("--refresh-inference-config", default=None, metavar="FILE",
