@@ -7,7 +7,8 @@
 Each dataset is split, stratified, into ``--rows`` training rows and up to
 ``--holdout`` held-out real rows (datasets with fewer than 64 rows left over
 are skipped). Every variant (``CausalMixAugmenter``
-keyword arguments as JSON; by default ``shared={"mechanisms": "shared"}``,
+keyword arguments as JSON; ``regressor`` and ``classifier`` as ``"module.Class"``
+or ``{"class": "module.Class", "params": {...}}``; by default ``shared={"mechanisms": "shared"}``,
 ``per_class={"mechanisms": "per_class"}`` (the default) and ``per_class_real``,
 which adds ``"marginals": "real"``) is fitted on the training rows and
 samples as many synthetic rows as there are held-out ones, with the training
@@ -159,7 +160,27 @@ def _variant(text):
         raise argparse.ArgumentTypeError(f"{name}: not JSON ({exc})") from None
     if not isinstance(value, dict):
         raise argparse.ArgumentTypeError(f"{name}: expected a JSON object of keyword arguments")
+    for key in ESTIMATOR_KEYS & value.keys():
+        value[key] = _estimator(name, key, value[key])
     return name, value
+
+
+ESTIMATOR_KEYS = {"regressor", "classifier"}
+
+
+def _estimator(variant, key, spec):
+    """``"module.Class"`` or ``{"class": "module.Class", "params": {...}}`` -> an instance."""
+    import importlib
+
+    path, params = (spec, {}) if isinstance(spec, str) else (spec.get("class"), spec.get("params", {}))
+    module, _, cls = str(path).rpartition(".")
+    try:
+        return getattr(importlib.import_module(module), cls)(**params)
+    except (ImportError, AttributeError, TypeError, ValueError) as exc:
+        raise argparse.ArgumentTypeError(
+            f"{variant}: {key} {spec!r} is not an estimator to build ({exc}); give \"module.Class\" or "
+            '{"class": "module.Class", "params": {...}}'
+        ) from None
 
 
 def main(argv=None):

@@ -73,3 +73,14 @@ def test_synthetic_quality_table_on_another_folder(own_folder, tmp_path, capsys)
     with pytest.raises(SystemExit):
         script("bench_synthetic_quality").main(["--variant", "no-json-here"])
     assert "NAME=JSON" in capsys.readouterr().err
+
+
+def test_synthetic_quality_variants_build_estimators():
+    bench = script("bench_synthetic_quality")
+    name, params = bench._variant('trees={"regressor": {"class": "sklearn.tree.DecisionTreeRegressor", '
+                                  '"params": {"max_depth": 3}}, "classifier": "sklearn.tree.DecisionTreeClassifier"}')
+    assert name == "trees" and params["regressor"].get_params()["max_depth"] == 3
+    assert type(params["classifier"]).__name__ == "DecisionTreeClassifier"
+    for bad in ('"sklearn.tree.NoSuchTree"', '{"class": "sklearn.tree.DecisionTreeRegressor", "params": {"depth": 3}}'):
+        with pytest.raises(__import__("argparse").ArgumentTypeError, match="not an estimator to build"):
+            bench._variant('x={"regressor": ' + bad + '}')
