@@ -64,13 +64,9 @@ def _encode(frames):
 
 
 def _auc(y_true, proba, classes):
-    # sklearn's macro one-vs-rest over all classes; the results were stored with it (before
-    # classification_scores stopped renormalising, which broke a forest's tied scores).
-    from sklearn.metrics import roc_auc_score
+    from skcausalmix.finetuning._loop import classification_scores
 
-    if len(classes) == 2:
-        return roc_auc_score(y_true == classes[1], proba[:, 1])
-    return roc_auc_score(y_true, proba, multi_class="ovr", labels=classes)
+    return classification_scores(np.searchsorted(classes, y_true), proba, len(classes))["roc_auc"]
 
 
 def _forest_auc(X_fit, y_fit, X_test, y_test, classes, seed):

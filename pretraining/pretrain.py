@@ -129,11 +129,11 @@ def realistic(rng, x, y, n_classes):
     return x, y
 
 
-_TABICL_PRIORS = {}
+_TABICL_PRIOR = []  # built on first use: importing tabicl is slow
 
 
-def sample_tabicl_batch(rng, batch_size, max_features=30):
-    """A batch from tabicl's prior (its mix of MLP and tree SCMs), post-processed as ours.
+def sample_tabicl_batch(rng, batch_size):
+    """A batch from tabicl's prior (its mix of MLP and tree SCMs, up to 30 columns), post-processed as ours.
 
     tabicl draws from the global generators, so they are seeded from ``rng``
     (a run stays reproducible and resumable). Its datasets of one batch share
@@ -142,22 +142,22 @@ def sample_tabicl_batch(rng, batch_size, max_features=30):
     """
     import random
 
-    from tabicl.prior import PriorDataset
+    if not _TABICL_PRIOR:
+        from tabicl.prior import PriorDataset
 
-    if max_features not in _TABICL_PRIORS:
-        _TABICL_PRIORS[max_features] = PriorDataset(
-            batch_size=batch_size, batch_size_per_gp=batch_size, min_features=2, max_features=max_features,
+        _TABICL_PRIOR.append(PriorDataset(
+            batch_size=batch_size, batch_size_per_gp=batch_size, min_features=2, max_features=30,
             max_classes=10, min_seq_len=64, max_seq_len=384, min_train_size=0.5, max_train_size=0.9,
-            prior_type="mix_scm", n_jobs=1)
+            prior_type="mix_scm", n_jobs=1))
     seed = int(rng.randint(2**31 - 1))
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-    x, y, d, _, train_sizes = _TABICL_PRIORS[max_features].get_batch(batch_size)
+    x, y, d, _, train_sizes = _TABICL_PRIOR[0].get_batch(batch_size)
     n_features = max(1, int(d.min()))
     n_classes = int(y.max()) + 1
     if n_classes < 2:  # a degenerate draw: take one of ours
-        return sample_batch(rng, batch_size, max_features=min(max_features, 30))
+        return sample_batch(rng, batch_size)
     xs, ys = zip(*(realistic(rng, x[b, :, :n_features].numpy().astype(np.float32).copy(),
                              y[b].numpy().astype(np.int64), n_classes) for b in range(batch_size)))
     return (torch.from_numpy(np.stack(xs, axis=1)), torch.from_numpy(np.stack(ys, axis=1)),
@@ -167,7 +167,7 @@ def sample_tabicl_batch(rng, batch_size, max_features=30):
 def sample_batch(rng, batch_size, wide_fraction=0.0, max_features=30, wide_cells=20_000, tabicl_share=0.0,
                  **prior):
     if tabicl_share and rng.random_sample() < tabicl_share:
-        return sample_tabicl_batch(rng, batch_size, max_features=30)
+        return sample_tabicl_batch(rng, batch_size)
     n_rows = int(rng.randint(64, 385))
     n_features = int(rng.randint(2, 31))
     if wide_fraction and rng.random_sample() < wide_fraction:

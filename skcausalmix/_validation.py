@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 
-def check_labels_present(y, name="y"):
+def check_labels_present(y):
     """Refuse missing class labels (NaN, None, pd.NA) with a message that says so.
 
     scikit-learn reports NaN among text labels as a failed sort
@@ -18,6 +18,6 @@ def check_labels_present(y, name="y"):
         rows = np.flatnonzero(missing)
         shown = ", ".join(map(str, rows[:5])) + (", ..." if len(rows) > 5 else "")
         raise ValueError(
-            f"{name} has {len(rows)} missing label(s) (at row positions {shown}); "
+            f"y has {len(rows)} missing label(s) (at row positions {shown}); "
             "drop those rows or give them a class first."
         )

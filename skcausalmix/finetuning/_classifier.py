@@ -751,7 +751,7 @@ def _reject_mixed_kinds(X):
         # infer_dtype scans in C; only its mixed verdicts need a look at the values.
         if pd.api.types.infer_dtype(values, skipna=True) not in ("mixed", "mixed-integer"):
             continue
-        if len({isinstance(v, str) for v in values if not _is_missing(v)}) == 2:
+        if len({isinstance(v, str) for v in values[~pd.isna(values)]}) == 2:
             bad.append(name)
     if bad:
         raise ValueError(
@@ -759,10 +759,6 @@ def _reject_mixed_kinds(X):
             "text (X[col].astype(str)) if it is a category, or to numbers "
             "(pd.to_numeric(X[col], errors='coerce')) if it is a measurement."
         )
-
-
-def _is_missing(value):
-    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
 
 
 def _reject_infinity(X):

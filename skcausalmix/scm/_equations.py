@@ -170,6 +170,8 @@ class NodeEquation:
                     warnings.filterwarnings("ignore", message="The number of unique classes is greater than 50%",
                                             category=UserWarning)
                     est = clone(estimator).fit(P[rows], target[rows])
+                    # Predicting here also for categorical nodes (whose output is unused) makes a failure
+                    # such as too many neighbours for the class show at fit, with this message.
                     own = est.predict_proba(P[rows]) if self.kind == "categorical" else est.predict(P[rows])
             except ValueError as exc:
                 # e.g. KNeighborsRegressor(n_neighbors=60) on a class of 50 rows
