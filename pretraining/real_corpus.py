@@ -117,7 +117,9 @@ def overlapping_columns(x, reference_prints, threshold=0.9):
     hits = 0
     for mine in _fingerprints(x):
         for theirs in reference_prints:
-            if len(mine & theirs) >= threshold * len(mine | theirs):
+            # Jaccard >= threshold needs sizes within that ratio: most pairs are settled without a set operation.
+            if threshold * len(theirs) <= len(mine) <= len(theirs) / threshold and \
+                    len(mine & theirs) >= threshold * len(mine | theirs):
                 hits += 1
                 break
     return hits
