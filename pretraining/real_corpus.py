@@ -138,7 +138,8 @@ def reference_fingerprints(datasets_dir):
 def build_sources(exclude_like=None, report=None):
     """Usable sources: dicts with ``name``, ``x`` (rows x columns float32), ``categorical``, ``targets``.
 
-    ``exclude_like``: a folder of datasets whose tables are left out (:func:`overlapping_columns`).
+    ``exclude_like``: a folder of datasets whose tables are left out (:func:`overlapping_columns`);
+    the known copies of the benchmark's (``SAME_AS_BENCHMARK``) are left out either way.
     ``report``: a list that receives ``(name, reason)`` for every table left out.
     """
     reference = reference_fingerprints(exclude_like) if exclude_like else []
@@ -154,7 +155,7 @@ def build_sources(exclude_like=None, report=None):
             cand = targets(x, categorical)
             if not cand:
                 reason = "no column can be a class target"
-            elif exclude_like and name in SAME_AS_BENCHMARK:
+            elif name in SAME_AS_BENCHMARK:  # known copies: left out without the folder too
                 reason = "the same data as a benchmark dataset"
             elif reference and overlapping_columns(x, reference):
                 reason = "a column like one of a benchmark dataset's"

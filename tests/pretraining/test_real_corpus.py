@@ -92,3 +92,4 @@ def test_benchmark_data_is_left_out(corpus):
     for name in ("MASS/biopsy", "MASS/Pima.tr", "MASS/Pima.te"):
         assert name not in names and "benchmark" in left_out[name]
     assert len(names) > 200
+    assert not {s["name"] for s in corpus.build_sources()} & corpus.SAME_AS_BENCHMARK
