@@ -78,6 +78,8 @@ def encode(frame):
             continue  # 1, 2, 3, ...: a row counter
         numeric[~np.isfinite(numeric)] = np.nan
         columns.append(numeric.astype(np.float32))
+        # Integers of few levels count as categories too (targets; as features their order is shuffled,
+        # as the synthetic prior's categorical codes are); the recorded runs used this.
         categorical.append(values.nunique() <= MAX_LEVELS and np.allclose(values, np.round(values)))
     if not columns:
         return np.empty((len(frame), 0), np.float32), np.zeros(0, bool)
