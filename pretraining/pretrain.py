@@ -174,10 +174,10 @@ def real_sources(part):
     if not _REAL_SOURCES:
         import zlib
 
-        from real_corpus import build_sources
+        from real_corpus import BENCHMARK_DATASETS, build_sources
 
-        shared = Path(__file__).resolve().parents[2] / "shared" / "datasets"
-        for source in build_sources(exclude_like=shared if shared.is_dir() else None):
+        exclude = BENCHMARK_DATASETS if BENCHMARK_DATASETS.is_dir() else None
+        for source in build_sources(exclude_like=exclude):
             part_of = "heldout" if zlib.crc32(source["name"].encode()) % 10 == 0 else "train"
             _REAL_SOURCES.setdefault(part_of, []).append(source)
     return _REAL_SOURCES[part]

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+BENCHMARK_DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 MIN_ROWS = 100
 MAX_LEVELS = 10  # a categorical column with more levels is no target; with over 30 it is dropped
 MIN_CLASS_ROWS = 5
@@ -204,7 +205,7 @@ def sample_real_task(rng, source, n_rows, n_features, n_classes=None):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--exclude-like", default=str(Path(__file__).resolve().parents[2] / "shared" / "datasets"))
+    parser.add_argument("--exclude-like", default=str(BENCHMARK_DATASETS))
     parser.add_argument("--list", action="store_true", help="print every table used and left out")
     args = parser.parse_args(argv)
     report = []

