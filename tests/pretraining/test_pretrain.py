@@ -101,6 +101,41 @@ def test_same_seed_same_run_and_resuming_changes_nothing(tiny, tmp_path):
     assert clf.predict_proba(X).shape == (40, 2)
 
 
+def test_growing_the_icl_stack_keeps_the_model_s_function(pretrain, tiny, tmp_path):
+    import torch
+
+    from skcausalmix.finetuning._checkpoint import build_model
+
+    small, _ = build_model(tiny.MODEL_CONFIG, seed=0, output_noise=0.1)
+    big, _ = build_model({**tiny.MODEL_CONFIG, "nlayers": 3}, seed=1)
+    big.load_state_dict(pretrain.grown_state_dict(small.state_dict(), big))
+    x, y, n_train, _ = pretrain.sample_batch(np.random.RandomState(0), 2)
+    small.eval()
+    big.eval()
+    with torch.no_grad():
+        assert torch.equal(small(x, y[:n_train].float()), big(x, y[:n_train].float()))
+    assert pretrain.icl_blocks(big.state_dict()) == 3
+    with pytest.raises(ValueError, match="cannot shrink 3 ICL blocks to 1"):
+        pretrain.grown_state_dict(big.state_dict(), small)
+
+
+def test_a_warm_start_can_grow_but_not_shrink(tiny, tmp_path, capsys):
+    from safetensors.torch import save_file
+
+    from skcausalmix.finetuning._checkpoint import build_model
+
+    model, _ = build_model({**tiny.MODEL_CONFIG, "nlayers": 2}, seed=0)
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, tmp_path / "two.safetensors")
+    common = ["--init-from", str(tmp_path / "two.safetensors"), "--batch-size", "2", "--threads", "1",
+              "--warmup", "1", "--eval-every", "1", "--max-steps", "1"]
+    with pytest.raises(SystemExit) as exit_info:
+        tiny.main(["--out-dir", str(tmp_path / "shrunk"), "--icl-layers", "1", *common])
+    assert exit_info.value.code == 2
+    assert "two.safetensors has 2 ICL blocks, cannot shrink to 1" in capsys.readouterr().err
+    tiny.main(["--out-dir", str(tmp_path / "grown"), "--icl-layers", "3", *common])
+    assert _log(tmp_path / "grown")[-1]["step"] == 1
+
+
 @pytest.mark.parametrize("args, message", [
     (["--batch-size", "0"], "--batch-size: expected a positive integer"),
     (["--batch-size", "2.5"], "--batch-size: expected a positive integer, got '2.5'"),
