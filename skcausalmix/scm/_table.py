@@ -121,7 +121,9 @@ class TableEncoder:
     def to_table(self, Z, missing=None):
         """:meth:`decode` ``Z`` into the fitted input's type: a DataFrame with its
         columns and dtypes, or an array of its dtype."""
-        return _assemble(self.decode(Z, missing), self.input_meta_)
+        columns = self.decode(Z, missing)
+        integer = [c.kind == INTEGER and not c.as_text for c in self.columns_]
+        return _assemble(columns, self.input_meta_, integer)
 
 
 def validation_view(X):
@@ -164,8 +166,11 @@ def _auto_categorical(column):
     if pd.api.types.is_object_dtype(dtype):
         # Object columns from numpy hold numbers as often as text; text is categorical even
         # when it reads as numbers, as in a str column, so that its values come back as they were.
-        if _holds_text(column.dropna()):
+        present = column.dropna()
+        if _holds_text(present):
             return True
+        if len(present) and all(isinstance(v, (bool, np.bool_)) for v in present):
+            return True  # True/False, as a bool column: not 1.0/0.0
         try:
             pd.to_numeric(column)
         except (TypeError, ValueError):
@@ -308,11 +313,14 @@ def _input_meta(X):
     return {"type": "array", "dtype": np.asarray(X).dtype}
 
 
-def _assemble(columns, meta):
+def _assemble(columns, meta, integer):
     if meta["type"] == "frame":
+        dtypes = list(meta["dtypes"])
+        columns = [_as_ints(v) if integer[j] and pd.api.types.is_object_dtype(dtypes[j]) else v
+                   for j, v in enumerate(columns)]
         frame = pd.DataFrame(dict(enumerate(columns)))
         frame.columns = meta["columns"]
-        for j, dtype in enumerate(meta["dtypes"]):
+        for j, dtype in enumerate(dtypes):
             frame.isetitem(j, _cast(frame.iloc[:, j], dtype))
         return frame
     dtype = meta["dtype"]
@@ -320,8 +328,13 @@ def _assemble(columns, meta):
         return np.empty((0, 0), dtype=dtype)
     out = np.empty((len(columns[0]), len(columns)), dtype=dtype)
     for j, values in enumerate(columns):
-        out[:, j] = values
+        out[:, j] = _as_ints(values) if integer[j] and pd.api.types.is_object_dtype(dtype) else values
     return out
+
+
+def _as_ints(values):
+    # An object column holds its whole numbers as ints (3, not 3.0), as its real rows do.
+    return np.array([v if pd.isna(v) else int(v) for v in values], dtype=object)
 
 
 def _cast(values, dtype):

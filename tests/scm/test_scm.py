@@ -373,6 +373,24 @@ def test_numbers_written_as_text_come_back_as_text():
     assert set(X_new["k"]) <= {str(v) for v in range(9)}
 
 
+@pytest.mark.parametrize("as_frame", [False, True])
+def test_object_storage_keeps_bools_and_whole_numbers(as_frame):
+    # An object array (or object columns) of floats, ints and bools: synthetic rows held
+    # 1.0 / 0.0 for True / False and 3.0 for 3 beside the real rows' Python values.
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"x": rng.standard_normal(80), "count": rng.randint(0, 6, 80),
+                      "flag": rng.rand(80) > 0.5}).astype(object)
+    X.iloc[5, 1] = np.nan
+    X = X if as_frame else X.to_numpy()
+    scm = StructuralCausalModel(random_state=0).fit(X, np.arange(80) % 2)
+    X_new, _ = scm.sample(300, random_state=0)
+    X_new = pd.DataFrame(X_new)
+    assert list(scm.feature_kinds_.values()) == ["continuous", "integer", "categorical"]
+    assert {type(v) for v in X_new.iloc[:, 1].dropna()} == {int}
+    assert {type(v) for v in X_new.iloc[:, 2]} <= {bool, np.bool_} and X_new.iloc[:, 2].nunique() == 2
+    assert all(isinstance(v, float) for v in X_new.iloc[:, 0])
+
+
 def test_sparse_is_a_type_error():
     from scipy import sparse
 
