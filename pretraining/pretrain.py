@@ -14,7 +14,10 @@ ROC-AUC on a fixed set of held-out synthetic tasks).
 Without a saved state (a fresh machine), ``--init-from`` warm-starts from an
 exported checkpoint (the bundled one) at ``--start-step`` of the schedule,
 with a fresh optimiser, a short re-warm-up and a task stream seeded by the
-step so that it does not replay the earlier tasks.
+step so that it does not replay the earlier tasks. ``--icl-layers`` and
+``--aggregator-blocks`` above the checkpoint's own depths grow it: the added
+blocks start as the identity (tabpfn zeroes their output projections), so
+the grown model starts out computing what the checkpoint did.
 
 The prior's options (``--wide-fraction``/``--max-features``/``--wide-cells``
 for tables wider than 30 columns, ``--warp`` for skewed and integer-level
@@ -368,6 +371,10 @@ def main(argv=None):
         print(f"warm start from {args.init_from} at step {step}", flush=True)
     if state_path.exists():
         state = torch.load(state_path, weights_only=False)
+        saved = {option: n_blocks(state["model"], prefix) for prefix, (_, option, _) in STACKS.items()}
+        asked = {option: getattr(args, option[2:].replace("-", "_")) for option in saved}
+        if saved != asked:
+            parser.error(f"{state_path} holds a run with {saved}; resume it with those depths, not {asked}")
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["opt"])
         rng.set_state(state["rng"])

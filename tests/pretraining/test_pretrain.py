@@ -139,6 +139,11 @@ def test_a_warm_start_can_grow_but_not_shrink(tiny, tmp_path, capsys):
         assert not (tmp_path / "shrunk").exists()
     tiny.main(["--out-dir", str(tmp_path / "grown"), "--icl-layers", "3", "--aggregator-blocks", "3", *common])
     assert _log(tmp_path / "grown")[-1]["step"] == 1
+    # Resuming under other depths would fail inside torch's load_state_dict.
+    with pytest.raises(SystemExit) as exit_info:
+        tiny.main(["--out-dir", str(tmp_path / "grown"), "--icl-layers", "4", "--aggregator-blocks", "3", *common])
+    assert exit_info.value.code == 2
+    assert "resume it with those depths" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("args, message", [
