@@ -268,14 +268,20 @@ def n_blocks(keys, prefix):
     return 1 + max((int(k[len(prefix):].split(".")[0]) for k in keys if k.startswith(prefix)), default=-1)
 
 
+def requested_depths(args):
+    """Each stack's depth as the command line asks it: prefix -> blocks."""
+    return {prefix: getattr(args, option[2:].replace("-", "_")) for prefix, (_, option, _) in STACKS.items()}
+
+
 def grown_state_dict(weights, model):
     """``weights`` of a model with shallower block stacks, placed into ``model``'s.
 
     In each stack of ``STACKS`` the old blocks keep their order, spread evenly
     over the new depth; the blocks between them keep their fresh
     initialisation, whose output projections tabpfn sets to zero, so each is
-    the identity on the residual stream and the grown model computes exactly
-    what the smaller one did.
+    the identity on the residual stream and the grown model computes what the
+    smaller one did (to rounding: tabpfn runs the aggregator's last block on
+    its class tokens only).
     """
     state = model.state_dict()
     places = {}
@@ -345,8 +351,8 @@ def main(argv=None):
 
         with safe_open(args.init_from, "pt") as weights:
             keys = list(weights.keys())
-        for prefix, (key, option, name) in STACKS.items():
-            n_init, wanted = n_blocks(keys, prefix), getattr(args, option[2:].replace("-", "_"))
+        for prefix, wanted in requested_depths(args).items():
+            n_init, (_, option, name) = n_blocks(keys, prefix), STACKS[prefix]
             if n_init > wanted:
                 parser.error(f"{option}: {args.init_from} has {n_init} {name} blocks, cannot shrink to {wanted}")
     if args.refresh_inference_config:
@@ -356,7 +362,7 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    depth = {"nlayers": args.icl_layers, "feat_agg_num_blocks": args.aggregator_blocks}
+    depth = {STACKS[prefix][0]: blocks for prefix, blocks in requested_depths(args).items()}
     model, config = build_model({**MODEL_CONFIG, **depth}, seed=args.seed)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     rng = np.random.RandomState(args.seed)
@@ -371,10 +377,11 @@ def main(argv=None):
         print(f"warm start from {args.init_from} at step {step}", flush=True)
     if state_path.exists():
         state = torch.load(state_path, weights_only=False)
-        saved = {option: n_blocks(state["model"], prefix) for prefix, (_, option, _) in STACKS.items()}
-        asked = {option: getattr(args, option[2:].replace("-", "_")) for option in saved}
+        asked = requested_depths(args)
+        saved = {prefix: n_blocks(state["model"], prefix) for prefix in asked}
         if saved != asked:
-            parser.error(f"{state_path} holds a run with {saved}; resume it with those depths, not {asked}")
+            named = {STACKS[prefix][1]: blocks for prefix, blocks in saved.items()}
+            parser.error(f"{state_path} holds a run with {named}; resume it with those depths")
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["opt"])
         rng.set_state(state["rng"])

@@ -101,7 +101,7 @@ def test_same_seed_same_run_and_resuming_changes_nothing(tiny, tmp_path):
     assert clf.predict_proba(X).shape == (40, 2)
 
 
-def test_growing_the_icl_stack_keeps_the_model_s_function(pretrain, tiny, tmp_path):
+def test_growing_the_block_stacks_keeps_the_model_s_function(pretrain, tiny):
     import torch
 
     from skcausalmix.finetuning._checkpoint import build_model
@@ -143,7 +143,7 @@ def test_a_warm_start_can_grow_but_not_shrink(tiny, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         tiny.main(["--out-dir", str(tmp_path / "grown"), "--icl-layers", "4", "--aggregator-blocks", "3", *common])
     assert exit_info.value.code == 2
-    assert "resume it with those depths" in capsys.readouterr().err
+    assert "{'--icl-layers': 3, '--aggregator-blocks': 3}; resume it with those depths" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("args, message", [
