@@ -121,9 +121,11 @@ class TableEncoder:
     def to_table(self, Z, missing=None):
         """:meth:`decode` ``Z`` into the fitted input's type: a DataFrame with its
         columns and dtypes, or an array of its dtype."""
-        columns = self.decode(Z, missing)
-        integer = [c.kind == INTEGER and not c.as_text for c in self.columns_]
-        return _assemble(columns, self.input_meta_, integer)
+        meta = self.input_meta_
+        storage = list(meta["dtypes"]) if meta["type"] == "frame" else [meta["dtype"]] * len(self.columns_)
+        columns = [_as_ints(values) if col.kind == INTEGER and not col.as_text and pd.api.types.is_object_dtype(dtype)
+                   else values for values, col, dtype in zip(self.decode(Z, missing), self.columns_, storage)]
+        return _assemble(columns, meta)
 
 
 def validation_view(X):
@@ -313,14 +315,11 @@ def _input_meta(X):
     return {"type": "array", "dtype": np.asarray(X).dtype}
 
 
-def _assemble(columns, meta, integer):
+def _assemble(columns, meta):
     if meta["type"] == "frame":
-        dtypes = list(meta["dtypes"])
-        columns = [_as_ints(v) if integer[j] and pd.api.types.is_object_dtype(dtypes[j]) else v
-                   for j, v in enumerate(columns)]
         frame = pd.DataFrame(dict(enumerate(columns)))
         frame.columns = meta["columns"]
-        for j, dtype in enumerate(dtypes):
+        for j, dtype in enumerate(meta["dtypes"]):
             frame.isetitem(j, _cast(frame.iloc[:, j], dtype))
         return frame
     dtype = meta["dtype"]
@@ -328,7 +327,7 @@ def _assemble(columns, meta, integer):
         return np.empty((0, 0), dtype=dtype)
     out = np.empty((len(columns[0]), len(columns)), dtype=dtype)
     for j, values in enumerate(columns):
-        out[:, j] = _as_ints(values) if integer[j] and pd.api.types.is_object_dtype(dtype) else values
+        out[:, j] = values
     return out
 
 
