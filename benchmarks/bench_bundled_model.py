@@ -3,7 +3,9 @@
     python benchmarks/bench_bundled_model.py [--model bundled] [--sizes 64,128,256]
         [--seeds 5] [--datasets all] [--max-test 1000] [--out results.csv]
 
-For every dataset in ../shared/datasets (or ``--data-dir``), training size and seed: a stratified
+For every dataset in ../shared/datasets (or ``--data-dir``; classes with fewer than 10 rows are
+dropped, and beyond the checkpoint's class limit only the most frequent classes kept, for every
+method alike, as ``run_benchmark.py`` does), training size and seed: a stratified
 training subsample, the rest (at most ``--max-test`` rows, stratified) as the
 test set; test ROC-AUC (one-vs-rest macro for multiclass) of the checkpoint
 zero-shot, run as skcausalmix runs it (``TabPFNClassifier`` with the ensemble
@@ -83,6 +85,14 @@ def inference_settings(model_path, features_per_member, n_estimators):
         if config not in transforms:
             transforms.append(config)
     return {"FEATURE_SUBSAMPLING_METHOD": "balanced", "PREPROCESS_TRANSFORMS": transforms}, n_estimators
+
+
+def max_classes(model_path):
+    """How many classes the checkpoint takes."""
+    from skcausalmix.finetuning import _tabpfn_adapter as tabpfn
+
+    clf = tabpfn.trainable_classifier(model_path, n_estimators=1, device="cpu", random_state=0)
+    return tabpfn.model_limits(clf)[0]
 
 
 def split(X, y, size, seed, max_test):
@@ -234,7 +244,9 @@ def main(argv=None):
     except (ValueError, FileNotFoundError) as exc:
         parser.error(f"--model: {exc}")
     views, n_estimators = inference_settings(model_path, args.features_per_member, args.n_estimators)
-    from skcausalmix.benchmark import list_datasets, load_dataset
+    from skcausalmix.benchmark import cap_dataset, list_datasets, load_dataset
+
+    n_classes = max_classes(model_path)
 
     try:
         refs = list_datasets(args.data_dir, None if args.datasets == "all" else args.datasets.split(","))
@@ -251,6 +263,13 @@ def main(argv=None):
     for ref in refs:
         name = ref.name
         X, y = load_dataset(ref)
+        try:  # as run_benchmark.py: the classes the model takes, for every method alike
+            X, y, caps = cap_dataset(X, y, max_features=None, max_classes=n_classes)
+        except ValueError as exc:
+            print(f"skipped {name}: {exc}", file=sys.stderr)
+            continue
+        if caps:
+            print(f"capped {name}: {caps}", file=sys.stderr)
         for size in sizes:
             for seed in range(args.seeds):
                 try:

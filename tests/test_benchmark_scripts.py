@@ -43,6 +43,25 @@ def test_bundled_model_benchmark_on_another_folder(own_folder, capsys):
     assert (runs["roc_auc"] > 0.9).all()
 
 
+def test_bundled_model_benchmark_caps_classes_to_the_model(tmp_path, capsys):
+    # 12 classes, beyond the checkpoint's 10: the two rarest go, for every method (not the whole dataset).
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.RandomState(0)
+    y = np.repeat([f"c{k}" for k in range(12)], [30] * 10 + [12, 11])
+    signal = np.char.lstrip(y, "c").astype(int)
+    frame = pd.DataFrame({"a": rng.normal(size=len(y)) + signal, "b": rng.normal(size=len(y))})
+    frame.assign(target=y).to_csv(tmp_path / "many.csv.gz", index=False)
+    (tmp_path / "manifest.json").write_text(json.dumps([{"name": "many", "file": "many.csv.gz"}]))
+    out = tmp_path / "runs.csv"
+    script("bench_bundled_model").main(["--data-dir", str(tmp_path), "--sizes", "64", "--seeds", "1",
+                                        "--max-test", "100", "--out", str(out)])
+    assert "capped many: {'classes_dropped': 2, 'rows_dropped': 23}" in capsys.readouterr().err
+    runs = pd.read_csv(out)
+    assert len(runs) == 5 and (runs["roc_auc"] > 0.6).all()
+
+
 def test_benchmark_scripts_refuse_a_folder_without_manifest(tmp_path, capsys):
     # A usage error naming the manifest, not argparse's "unrecognized arguments" (which also exits).
     for name, argv in (("bench_bundled_model", ["--sizes", "64", "--seeds", "1"]), ("bench_discovery", ["--datasets"])):
