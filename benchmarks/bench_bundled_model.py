@@ -188,6 +188,31 @@ def by_width(results, cut, folder=DATASETS):
     return "\n".join(lines)
 
 
+def summarize_screen(files, folder=DATASETS):
+    """Median / mean of a screen's score columns over datasets (seeds averaged), all and by width.
+
+    A screen's CSV has one row per dataset and seed: ``shipped`` (the bundled
+    model as shipped) and one score column per variant; ``t``-columns (seconds)
+    are left out.
+    """
+    import json
+
+    widths = {d["name"]: d["n_features"] for d in json.loads((Path(folder) / "manifest.json").read_text())}
+    runs = pd.concat([pd.read_csv(f) for f in files])
+    cols = ["shipped"] + [c for c in runs.columns if c not in ("dataset", "seed", "shipped") and not c.startswith("t")]
+    table = runs.groupby("dataset")[cols].mean()
+    wide = table.index.map(widths) > 30
+    lines = []
+    for label, part in (("all", table), ("<= 30 features", table[~wide]), ("> 30 features", table[wide])):
+        lines.append(f"{label} ({len(part)} datasets), median / mean: " + ", ".join(
+            f"{c} {part[c].median():.4f} / {part[c].mean():.4f}" for c in cols))
+    for c in cols[1:]:
+        ran = table[c].notna()  # variants may differ between runs
+        better = int((table.loc[ran, c] > table.loc[ran, "shipped"]).sum())
+        lines.append(f"{c}: better than shipped on {better}/{int(ran.sum())}")
+    return "\n".join(lines)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="bundled", help="'bundled' or a checkpoint file")

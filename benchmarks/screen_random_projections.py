@@ -31,7 +31,14 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 sys.path.insert(0, str(ROOT))
 
-from bench_bundled_model import DATASETS, auc, checkpoint_proba, inference_settings, split  # noqa: E402
+from bench_bundled_model import (  # noqa: E402
+    DATASETS,
+    auc,
+    checkpoint_proba,
+    inference_settings,
+    split,
+    summarize_screen,
+)
 
 
 def numeric(X_tr, X_te):
@@ -90,25 +97,6 @@ def screen(names, size, seeds, dims, members, out):
     return rows
 
 
-def summarize(files):
-    import json
-
-    widths = {d["name"]: d["n_features"] for d in json.loads((DATASETS / "manifest.json").read_text())}
-    runs = pd.concat([pd.read_csv(f) for f in files])
-    cols = [c for c in runs.columns if c.startswith(("shipped", "proj", "mix", "half"))]
-    table = runs.groupby("dataset")[cols].mean()
-    wide = table.index.map(widths) > 30
-    lines = []
-    for label, part in (("all", table), ("<= 30 features", table[~wide]), ("> 30 features", table[wide])):
-        lines.append(f"{label} ({len(part)} datasets), median / mean: " + ", ".join(
-            f"{c} {part[c].median():.4f} / {part[c].mean():.4f}" for c in cols))
-    for c in cols[1:]:
-        ran = table[c].notna()  # dims differ between runs
-        better = int((table.loc[ran, c] > table.loc[ran, "shipped"]).sum())
-        lines.append(f"{c}: better than shipped on {better}/{int(ran.sum())}")
-    return "\n".join(lines)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", default="all")
@@ -120,7 +108,7 @@ def main(argv=None):
     parser.add_argument("--summarize", nargs="+", default=None, metavar="CSV")
     args = parser.parse_args(argv)
     if args.summarize:
-        print(summarize(args.summarize))
+        print(summarize_screen(args.summarize))
         return
     warnings.filterwarnings("ignore")
     names = None if args.datasets == "all" else args.datasets.split(",")

@@ -1,0 +1,98 @@
+"""Screen: the bundled model zero-shot with CausalMix synthetic rows added to its context.
+
+    python benchmarks/screen_synthetic_context.py --datasets diabetes,sonar --size 128 --seeds 2 \
+        --ratios 0.5,1.0 --out screen.csv
+
+For every dataset and seed (the splits of ``bench_bundled_model.py``): the
+bundled model as skcausalmix runs it (its ensemble on the columns that vary),
+with the training rows alone as its context (``shipped``) and with the
+training rows plus ``CausalMixAugmenter(n_synthetic=r)``'s synthetic rows
+(``ctx{r}``: ``r`` synthetic rows per real row, class proportions kept; the
+augmenter fitted on the training rows only). No weights change: this asks
+whether the SCM's rows help in-context prediction by themselves, the reason
+``CausalMixTabPFNClassifier`` keeps synthetic rows out of its final context.
+``t{r}``: seconds of augmenting plus predicting. ``--summarize CSV [CSV ...]``
+prints median / mean per column over datasets (seeds averaged), all and split
+at 30 features. Results: ``results/feature_subspaces.md``.
+"""
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT.parent))
+sys.path.insert(0, str(ROOT))
+
+from bench_bundled_model import (  # noqa: E402
+    DATASETS,
+    auc,
+    checkpoint_proba,
+    inference_settings,
+    split,
+    summarize_screen,
+)
+
+from skcausalmix._arguments import positive_int  # noqa: E402
+
+
+def screen(names, size, seeds, ratios, out):
+    from skcausalmix import CausalMixAugmenter
+    from skcausalmix.benchmark import list_datasets, load_dataset
+    from skcausalmix.finetuning import resolve_model_path
+
+    path = resolve_model_path("bundled")
+    settings, n_members = inference_settings(path, None, "auto")
+    rows = []
+    for ref in list_datasets(DATASETS, names):
+        X, y = load_dataset(ref)
+        for seed in range(seeds):
+            X_tr, X_te, y_tr, y_te, classes = split(X, y, size, seed, max_test=1000)
+            shipped, _ = checkpoint_proba(path, n_members, settings, seed, X_tr, y_tr, X_te)
+            row = {"dataset": ref.name, "seed": seed, "shipped": auc(y_te, shipped, classes)}
+            for r in ratios:
+                t = time.perf_counter()
+                X_aug, y_aug = CausalMixAugmenter(n_synthetic=r, random_state=seed).fit_resample(X_tr, y_tr)
+                proba, _ = checkpoint_proba(path, n_members, settings, seed, X_aug, y_aug, X_te)
+                row[f"t{r:g}"] = time.perf_counter() - t
+                row[f"ctx{r:g}"] = auc(y_te, proba, classes)
+            rows.append(row)
+            print(row, flush=True)
+            if out:
+                pd.DataFrame(rows).to_csv(out, index=False)
+    return rows
+
+
+def ratio_list(text):
+    try:
+        ratios = [float(r) for r in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
+    if not all(r > 0 for r in ratios):
+        raise argparse.ArgumentTypeError(f"ratios must be positive, got {text!r}")
+    return ratios
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--datasets", default="all")
+    parser.add_argument("--size", type=positive_int, default=128)
+    parser.add_argument("--seeds", type=positive_int, default=2)
+    parser.add_argument("--ratios", type=ratio_list, default="0.5,1.0")
+    parser.add_argument("--out", default=None)
+    parser.add_argument("--summarize", nargs="+", default=None, metavar="CSV")
+    args = parser.parse_args(argv)
+    if args.summarize:
+        print(summarize_screen(args.summarize))
+        return
+    warnings.filterwarnings("ignore")
+    names = None if args.datasets == "all" else args.datasets.split(",")
+    screen(names, args.size, args.seeds, args.ratios, args.out)
+
+
+if __name__ == "__main__":
+    main()
