@@ -192,14 +192,16 @@ def summarize_screen(files, folder=DATASETS):
     """Median / mean of a screen's score columns over datasets (seeds averaged), all and by width.
 
     A screen's CSV has one row per dataset and seed: ``shipped`` (the bundled
-    model as shipped) and one score column per variant; ``t``-columns (seconds)
-    are left out.
+    model as shipped) and one score column per variant; timing columns
+    (``t`` and a number: seconds) are left out.
     """
     import json
+    import re
 
     widths = {d["name"]: d["n_features"] for d in json.loads((Path(folder) / "manifest.json").read_text())}
     runs = pd.concat([pd.read_csv(f) for f in files])
-    cols = ["shipped"] + [c for c in runs.columns if c not in ("dataset", "seed", "shipped") and not c.startswith("t")]
+    cols = ["shipped"] + [c for c in runs.columns
+                          if c not in ("dataset", "seed", "shipped") and not re.fullmatch(r"t[0-9.]+", c)]
     table = runs.groupby("dataset")[cols].mean()
     wide = table.index.map(widths) > 30
     lines = []
@@ -271,12 +273,11 @@ def main(argv=None):
     views, n_estimators = inference_settings(model_path, args.features_per_member, args.n_estimators)
     from skcausalmix.benchmark import cap_dataset, list_datasets, load_dataset
 
-    n_classes = max_classes(model_path)
-
     try:
         refs = list_datasets(args.data_dir, None if args.datasets == "all" else args.datasets.split(","))
     except (ValueError, FileNotFoundError) as exc:
         parser.error(str(exc))
+    n_classes = max_classes(model_path)
     names = [ref.name for ref in refs]
     results = []
     if args.reuse_baselines:

@@ -111,8 +111,10 @@ def test_screen_summary_compares_each_variant_with_the_shipped_model(tmp_path):
     (tmp_path / "manifest.json").write_text(json.dumps([{"name": "narrow", "file": "n.csv.gz", "n_features": 5},
                                                         {"name": "wide", "file": "w.csv.gz", "n_features": 40}]))
     pd.DataFrame({"dataset": ["narrow", "narrow", "wide"], "seed": [0, 1, 0], "shipped": [0.8, 0.9, 0.7],
-                  "ctx1": [0.9, 0.9, 0.6], "t1": [5.0, 5.0, 5.0]}).to_csv(tmp_path / "s.csv", index=False)
+                  "ctx1": [0.9, 0.9, 0.6], "t1": [5.0, 5.0, 5.0], "tabicl": [0.8, 0.9, 0.8]}).to_csv(
+        tmp_path / "s.csv", index=False)
     text = script("bench_bundled_model").summarize_screen([tmp_path / "s.csv"], folder=tmp_path)
     assert "all (2 datasets), median / mean: shipped 0.7750 / 0.7750, ctx1 0.7500 / 0.7500" in text
     assert "<= 30 features (1 datasets), median / mean: shipped 0.8500 / 0.8500, ctx1 0.9000 / 0.9000" in text
-    assert "ctx1: better than shipped on 1/2" in text and "t1" not in text
+    assert "ctx1: better than shipped on 1/2" in text and "tabicl: better than shipped on 1/2" in text
+    assert "t1" not in text  # seconds, not a variant
