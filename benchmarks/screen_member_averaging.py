@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench_bundled_model import DATASETS, auc, inference_settings, split  # noqa: E402
 
-from skcausalmix._arguments import positive_int, positive_ints  # noqa: E402
+from skcausalmix._arguments import existing_file, positive_int, positive_ints  # noqa: E402
 
 VARIANTS = ["shipped", "T1.0", "T1.3", "logits", "logits_full0.1", "views"]
 
@@ -112,12 +112,9 @@ def main(argv=None):
     parser.add_argument("--sizes", type=positive_ints, default=[128])
     parser.add_argument("--seeds", type=positive_int, default=2)
     parser.add_argument("--out", default=None)
-    parser.add_argument("--summarize", nargs="+", default=None, metavar="CSV")
+    parser.add_argument("--summarize", nargs="+", type=existing_file, default=None, metavar="CSV")
     args = parser.parse_args(argv)
     if args.summarize:
-        missing = [f for f in args.summarize if not Path(f).is_file()]
-        if missing:
-            parser.error(f"--summarize: no such file {missing[0]}")
         print(summarize(args.summarize))
         return
     warnings.filterwarnings("ignore")

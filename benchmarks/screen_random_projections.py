@@ -40,6 +40,8 @@ from bench_bundled_model import (  # noqa: E402
     summarize_screen,
 )
 
+from skcausalmix._arguments import existing_file  # noqa: E402
+
 
 def numeric(X_tr, X_te):
     """Float matrices for projecting: category codes, median fill, normal scores."""
@@ -105,7 +107,7 @@ def main(argv=None):
     parser.add_argument("--dims", default="5,10,16")
     parser.add_argument("--members", type=int, default=16)
     parser.add_argument("--out", default=None)
-    parser.add_argument("--summarize", nargs="+", default=None, metavar="CSV")
+    parser.add_argument("--summarize", nargs="+", type=existing_file, default=None, metavar="CSV")
     args = parser.parse_args(argv)
     if args.summarize:
         print(summarize_screen(args.summarize))

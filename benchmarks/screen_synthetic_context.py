@@ -37,7 +37,7 @@ from bench_bundled_model import (  # noqa: E402
     summarize_screen,
 )
 
-from skcausalmix._arguments import positive_int  # noqa: E402
+from skcausalmix._arguments import existing_file, positive_floats, positive_int  # noqa: E402
 
 
 def screen(names, size, seeds, ratios, out):
@@ -67,24 +67,14 @@ def screen(names, size, seeds, ratios, out):
     return rows
 
 
-def ratio_list(text):
-    try:
-        ratios = [float(r) for r in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
-    if not all(r > 0 for r in ratios):
-        raise argparse.ArgumentTypeError(f"ratios must be positive, got {text!r}")
-    return ratios
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", default="all")
     parser.add_argument("--size", type=positive_int, default=128)
     parser.add_argument("--seeds", type=positive_int, default=2)
-    parser.add_argument("--ratios", type=ratio_list, default="0.5,1.0")
+    parser.add_argument("--ratios", type=positive_floats, default="0.5,1.0")
     parser.add_argument("--out", default=None)
-    parser.add_argument("--summarize", nargs="+", default=None, metavar="CSV")
+    parser.add_argument("--summarize", nargs="+", type=existing_file, default=None, metavar="CSV")
     args = parser.parse_args(argv)
     if args.summarize:
         print(summarize_screen(args.summarize))

@@ -86,3 +86,24 @@ def table_shapes(text):
 def count_or_auto(text):
     """An ensemble size: 'auto' (the checkpoint's own) or a positive integer."""
     return text if text == "auto" else positive_int(text, "'auto' or a positive integer")
+
+
+def positive_floats(text):
+    """A comma-separated list of positive numbers ("0.5,1")."""
+    parts = [t.strip() for t in text.split(",") if t.strip()]
+    try:
+        values = [float(t) for t in parts]
+    except ValueError:
+        values = []
+    if not values or not all(v > 0 for v in values):  # NaN fails too
+        raise argparse.ArgumentTypeError(f"expected comma-separated positive numbers, got {text!r}")
+    return values
+
+
+def existing_file(text):
+    """The path of a file that exists (an earlier run's output, say)."""
+    from pathlib import Path
+
+    if not Path(text).is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {text}")
+    return text

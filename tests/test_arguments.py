@@ -6,8 +6,10 @@ import pytest
 
 from skcausalmix._arguments import (
     count_or_auto,
+    existing_file,
     non_negative_int,
     positive,
+    positive_floats,
     positive_int,
     positive_ints,
     seed_list,
@@ -23,6 +25,7 @@ def test_good_values():
     assert positive_ints("64, 128,") == [64, 128] and seed_list("0,3") == [0, 3]
     assert table_shapes("200x10,1000x20") == [(200, 10), (1000, 20)]
     assert count_or_auto("auto") == "auto" and count_or_auto("4") == 4
+    assert positive_floats("0.5, 1,") == [0.5, 1.0] and existing_file(__file__) == __file__
     assert share_or_count("0.2") == 0.2 and share_or_count("30") == 30 and isinstance(share_or_count("30"), int)
 
 
@@ -46,6 +49,11 @@ def test_good_values():
     (share_or_count, "1.5", "share between 0 and 1 or a whole number of rows"),
     (share_or_count, "0", "share between 0 and 1 or a positive number of rows"),
     (share_or_count, "nan", "must be positive"),
+    (positive_floats, "0.5,0", "positive numbers"),
+    (positive_floats, "0.5,x", "positive numbers"),
+    (positive_floats, "nan", "positive numbers"),
+    (positive_floats, "", "positive numbers"),
+    (existing_file, "no/such/runs.csv", "no such file: no/such/runs.csv"),
 ])
 
 
