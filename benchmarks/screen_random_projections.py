@@ -40,7 +40,7 @@ from bench_bundled_model import (  # noqa: E402
     summarize_screen,
 )
 
-from skcausalmix._arguments import existing_file  # noqa: E402
+from skcausalmix._arguments import existing_file, positive_int, seed_list  # noqa: E402
 
 
 def numeric(X_tr, X_te):
@@ -102,10 +102,10 @@ def screen(names, size, seeds, dims, members, out):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", default="all")
-    parser.add_argument("--size", type=int, default=128)
-    parser.add_argument("--seeds", type=int, default=2)
-    parser.add_argument("--dims", default="5,10,16")
-    parser.add_argument("--members", type=int, default=16)
+    parser.add_argument("--size", type=positive_int, default=128)
+    parser.add_argument("--seeds", type=positive_int, default=2)
+    parser.add_argument("--dims", type=seed_list, default="5,10,16", help="0: as many as columns")
+    parser.add_argument("--members", type=positive_int, default=16)
     parser.add_argument("--out", default=None)
     parser.add_argument("--summarize", nargs="+", type=existing_file, default=None, metavar="CSV")
     args = parser.parse_args(argv)
@@ -114,7 +114,7 @@ def main(argv=None):
         return
     warnings.filterwarnings("ignore")
     names = None if args.datasets == "all" else args.datasets.split(",")
-    screen(names, args.size, args.seeds, [int(k) for k in args.dims.split(",")], args.members, args.out)
+    screen(names, args.size, args.seeds, args.dims, args.members, args.out)
 
 
 if __name__ == "__main__":
