@@ -87,14 +87,6 @@ def inference_settings(model_path, features_per_member, n_estimators):
     return {"FEATURE_SUBSAMPLING_METHOD": "balanced", "PREPROCESS_TRANSFORMS": transforms}, n_estimators
 
 
-def max_classes(model_path):
-    """How many classes the checkpoint takes."""
-    from skcausalmix.finetuning import _tabpfn_adapter as tabpfn
-
-    clf = tabpfn.trainable_classifier(model_path, n_estimators=1, device="cpu", random_state=0)
-    return tabpfn.model_limits(clf)[0]
-
-
 def split(X, y, size, seed, max_test):
     """Stratified training rows; the rest (at most ``max_test``, stratified, of seen classes) to test."""
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, train_size=size, stratify=y, random_state=seed)
@@ -163,15 +155,20 @@ def per_dataset(results):
     return "\n".join(lines)
 
 
-def by_width(results, cut, folder=DATASETS):
-    """Median and mean per size for datasets with <= cut and > cut features (from ``folder``'s manifest)."""
+def manifest_widths(folder):
+    """Dataset name -> number of features, as far as ``folder``'s manifest gives them."""
     import json
 
     manifest = Path(folder) / "manifest.json"
     entries = json.loads(manifest.read_text()) if manifest.is_file() else []
-    widths = {d["name"]: d["n_features"] for d in entries if "n_features" in d}
+    return {d["name"]: d["n_features"] for d in entries if "n_features" in d}
+
+
+def by_width(results, cut, folder=DATASETS):
+    """Median and mean per size for datasets with <= cut and > cut features (from ``folder``'s manifest)."""
+    widths = manifest_widths(folder)
     if not widths:
-        return f"\n(no width table: {manifest} gives no n_features)"
+        return f"\n(no width table: {Path(folder) / 'manifest.json'} gives no n_features)"
     df = pd.DataFrame(results)
     df = df[df["dataset"].isin(widths)]
     df["width"] = np.where(df["dataset"].map(widths) <= cut, f"<= {cut}", f"> {cut}")
@@ -188,24 +185,22 @@ def by_width(results, cut, folder=DATASETS):
     return "\n".join(lines)
 
 
-def summarize_screen(files, folder=DATASETS):
+def summarize_screen(files, cut=30, folder=DATASETS):
     """Median / mean of a screen's score columns over datasets (seeds averaged), all and by width.
 
     A screen's CSV has one row per dataset and seed: ``shipped`` (the bundled
     model as shipped) and one score column per variant; timing columns
     (``t`` and a number: seconds) are left out.
     """
-    import json
     import re
 
-    widths = {d["name"]: d["n_features"] for d in json.loads((Path(folder) / "manifest.json").read_text())}
     runs = pd.concat([pd.read_csv(f) for f in files])
     cols = ["shipped"] + [c for c in runs.columns
                           if c not in ("dataset", "seed", "shipped") and not re.fullmatch(r"t[0-9.]+", c)]
     table = runs.groupby("dataset")[cols].mean()
-    wide = table.index.map(widths) > 30
+    wide = table.index.map(manifest_widths(folder)) > cut
     lines = []
-    for label, part in (("all", table), ("<= 30 features", table[~wide]), ("> 30 features", table[wide])):
+    for label, part in (("all", table), (f"<= {cut} features", table[~wide]), (f"> {cut} features", table[wide])):
         lines.append(f"{label} ({len(part)} datasets), median / mean: " + ", ".join(
             f"{c} {part[c].median():.4f} / {part[c].mean():.4f}" for c in cols))
     for c in cols[1:]:
@@ -213,6 +208,28 @@ def summarize_screen(files, folder=DATASETS):
         better = int((table.loc[ran, c] > table.loc[ran, "shipped"]).sum())
         lines.append(f"{c}: better than shipped on {better}/{int(ran.sum())}")
     return "\n".join(lines)
+
+
+def screen_parser(doc):
+    """The options every screen of the shipped model takes; a screen adds its own."""
+    from skcausalmix._arguments import existing_file
+
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--datasets", default="all")
+    parser.add_argument("--size", type=positive_int, default=128)
+    parser.add_argument("--seeds", type=positive_int, default=2)
+    parser.add_argument("--out", default=None)
+    parser.add_argument("--summarize", nargs="+", type=existing_file, default=None, metavar="CSV",
+                        help="print the summary of earlier --out files and exit")
+    return parser
+
+
+def save_row(rows, row, out):
+    """Add a screen's row, show it, and rewrite ``out`` so that an interrupted screen keeps its rows."""
+    rows.append(row)
+    print(row, flush=True)
+    if out:
+        pd.DataFrame(rows).to_csv(out, index=False)
 
 
 def main(argv=None):
@@ -272,12 +289,13 @@ def main(argv=None):
         parser.error(f"--model: {exc}")
     views, n_estimators = inference_settings(model_path, args.features_per_member, args.n_estimators)
     from skcausalmix.benchmark import cap_dataset, list_datasets, load_dataset
+    from skcausalmix.finetuning._tabpfn_adapter import checkpoint_limits
 
     try:
         refs = list_datasets(args.data_dir, None if args.datasets == "all" else args.datasets.split(","))
     except (ValueError, FileNotFoundError) as exc:
         parser.error(str(exc))
-    n_classes = max_classes(model_path)
+    n_classes = checkpoint_limits(model_path)[0]
     names = [ref.name for ref in refs]
     results = []
     if args.reuse_baselines:

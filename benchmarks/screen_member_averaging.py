@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 sys.path.insert(0, str(ROOT))
 
-from bench_bundled_model import DATASETS, auc, inference_settings, split  # noqa: E402
+from bench_bundled_model import DATASETS, auc, inference_settings, save_row, split  # noqa: E402
 
 from skcausalmix._arguments import existing_file, positive_int, positive_ints  # noqa: E402
 
@@ -81,10 +81,7 @@ def screen(names, sizes, seeds, out):
                 row = {"dataset": ref.name, "size": size, "seed": seed}
                 for name, proba in averages(raw, clf.softmax_temperature_, n_full).items():
                     row[name] = auc(y_te, proba, classes)
-                rows.append(row)
-                print(row, flush=True)
-                if out:
-                    pd.DataFrame(rows).to_csv(out, index=False)
+                save_row(rows, row, out)
     return rows
 
 

@@ -17,7 +17,6 @@ column over datasets (seeds averaged), all and split at 30 features.
 Results: ``results/feature_subspaces.md``.
 """
 
-import argparse
 import sys
 import time
 import warnings
@@ -36,11 +35,13 @@ from bench_bundled_model import (  # noqa: E402
     auc,
     checkpoint_proba,
     inference_settings,
+    save_row,
+    screen_parser,
     split,
     summarize_screen,
 )
 
-from skcausalmix._arguments import existing_file, positive_int, seed_list  # noqa: E402
+from skcausalmix._arguments import positive_int, seed_list  # noqa: E402
 
 
 def numeric(X_tr, X_te):
@@ -92,22 +93,14 @@ def screen(names, size, seeds, dims, members, out):
                 row[f"proj{k}"] = auc(y_te, proj, classes)
                 row[f"mix{k}"] = auc(y_te, (shipped * n_members + proj * members) / (n_members + members), classes)
                 row[f"half{k}"] = auc(y_te, (shipped + proj) / 2, classes)
-            rows.append(row)
-            print(row, flush=True)
-            if out:
-                pd.DataFrame(rows).to_csv(out, index=False)
+            save_row(rows, row, out)
     return rows
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--datasets", default="all")
-    parser.add_argument("--size", type=positive_int, default=128)
-    parser.add_argument("--seeds", type=positive_int, default=2)
+    parser = screen_parser(__doc__)
     parser.add_argument("--dims", type=seed_list, default="5,10,16", help="0: as many as columns")
     parser.add_argument("--members", type=positive_int, default=16)
-    parser.add_argument("--out", default=None)
-    parser.add_argument("--summarize", nargs="+", type=existing_file, default=None, metavar="CSV")
     args = parser.parse_args(argv)
     if args.summarize:
         print(summarize_screen(args.summarize))

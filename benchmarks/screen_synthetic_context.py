@@ -16,13 +16,10 @@ prints median / mean per column over datasets (seeds averaged), all and split
 at 30 features. Results: ``results/feature_subspaces.md``.
 """
 
-import argparse
 import sys
 import time
 import warnings
 from pathlib import Path
-
-import pandas as pd
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
@@ -33,11 +30,13 @@ from bench_bundled_model import (  # noqa: E402
     auc,
     checkpoint_proba,
     inference_settings,
+    save_row,
+    screen_parser,
     split,
     summarize_screen,
 )
 
-from skcausalmix._arguments import existing_file, positive_floats, positive_int  # noqa: E402
+from skcausalmix._arguments import positive_floats  # noqa: E402
 
 
 def screen(names, size, seeds, ratios, out):
@@ -60,21 +59,13 @@ def screen(names, size, seeds, ratios, out):
                 proba, _ = checkpoint_proba(path, n_members, settings, seed, X_aug, y_aug, X_te)
                 row[f"t{r:g}"] = time.perf_counter() - t
                 row[f"ctx{r:g}"] = auc(y_te, proba, classes)
-            rows.append(row)
-            print(row, flush=True)
-            if out:
-                pd.DataFrame(rows).to_csv(out, index=False)
+            save_row(rows, row, out)
     return rows
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--datasets", default="all")
-    parser.add_argument("--size", type=positive_int, default=128)
-    parser.add_argument("--seeds", type=positive_int, default=2)
+    parser = screen_parser(__doc__)
     parser.add_argument("--ratios", type=positive_floats, default="0.5,1.0")
-    parser.add_argument("--out", default=None)
-    parser.add_argument("--summarize", nargs="+", type=existing_file, default=None, metavar="CSV")
     args = parser.parse_args(argv)
     if args.summarize:
         print(summarize_screen(args.summarize))

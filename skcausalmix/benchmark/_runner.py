@@ -185,9 +185,7 @@ def _model_limits(config):
 
     key = str(config.model_path)
     if key not in _LIMITS:
-        clf = tabpfn.trainable_classifier(resolve_model_path(config.model_path), n_estimators=1,
-                                          device="cpu", random_state=0)
-        max_classes, _, max_features, _ = tabpfn.model_limits(clf)
+        max_classes, _, max_features, _ = tabpfn.checkpoint_limits(resolve_model_path(config.model_path))
         _LIMITS[key] = (max_classes, max_features)
     max_classes, max_features = _LIMITS[key]
     return (min(max_classes, config.max_classes or max_classes),

@@ -44,6 +44,13 @@ def trainable_classifier(model_path, *, n_estimators, device, random_state,
     return clf
 
 
+def checkpoint_limits(model_path):
+    """:func:`model_limits` of a checkpoint file, read without fitting (and without a copy of the weights)."""
+    clf = new_classifier(str(model_path), n_estimators=1, device="cpu", random_state=0, fit_mode="batched")
+    clf._initialize_model_variables()
+    return model_limits(clf)
+
+
 def network(clf):
     """The torch module holding the weights."""
     return clf.models_[0]
