@@ -458,7 +458,11 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         if not is_frame:
             X = _numeric_if_possible(checked)
         _reject_infinity(X)
+        if not reset:
+            _reject_new_text(X, getattr(self, "_text_columns_", None))
         _reject_mixed_kinds(X)
+        if reset:
+            self._text_columns_ = _text_columns(X)
         return (X, y) if y is not None else X
 
     def _split(self, X, codes, X_val, y_val, seed):
@@ -759,6 +763,49 @@ def _reject_mixed_kinds(X):
             "text (X[col].astype(str)) if it is a category, or to numbers "
             "(pd.to_numeric(X[col], errors='coerce')) if it is a measurement."
         )
+
+
+def _column_values(X):
+    if isinstance(X, pd.DataFrame):
+        return [(c, X[c].to_numpy()) for c in X.columns]
+    return list(enumerate(X.T)) if X.dtype == object else [(j, X[:, j]) for j in range(X.shape[1])]
+
+
+def _text_columns(X):
+    """Which columns hold text (strings, categories) rather than numbers."""
+    if isinstance(X, pd.DataFrame):
+        return np.array([
+            not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
+            and (not pd.api.types.is_object_dtype(dtype) or any(isinstance(v, (str, bytes)) for v in X[c].to_numpy()))
+            for c, dtype in X.dtypes.items()
+        ])
+    if X.dtype != object:
+        return np.zeros(X.shape[1], dtype=bool)
+    return np.array([any(isinstance(v, (str, bytes)) for v in col) for col in X.T])
+
+
+def _reject_new_text(X, fitted):
+    # tabpfn would fail deep in its encoder ("could not convert string to float") without naming the column.
+    if fitted is None or len(fitted) != X.shape[1]:
+        return
+    bad = [(name, word) for (name, values), was_text, is_text in zip(_column_values(X), fitted, _text_columns(X))
+           if is_text and not was_text and (word := _first_non_number(values)) is not None]
+    if bad:
+        raise ValueError(
+            f"Columns {[name for name, _ in bad[:5]]} held numbers when the model was fitted but hold "
+            f"text now (e.g. {bad[0][1]!r}); convert them to numbers (pd.to_numeric(X[col], errors='coerce') "
+            "turns unreadable values into missing ones)."
+        )
+
+
+def _first_non_number(values):
+    for v in values:
+        if isinstance(v, (str, bytes)):
+            try:
+                float(v)
+            except ValueError:
+                return v
+    return None
 
 
 def _reject_infinity(X):

@@ -12,8 +12,8 @@ from sklearn.preprocessing import FunctionTransformer
 
 import skcausalmix.finetuning._tabpfn_adapter as adapter
 from skcausalmix.finetuning import CausalMixTabPFNClassifier
-from skcausalmix.over_sampling import CausalMixAugmenter
 from skcausalmix.finetuning._ensemble import ENSEMBLE_KEY
+from skcausalmix.over_sampling import CausalMixAugmenter
 
 from ..conftest import load_shared
 from .conftest import FAST
@@ -245,7 +245,8 @@ def test_pandas_with_categorical_columns(tiny_checkpoint):
 
 def test_pipeline_cross_validate_and_grid_search(tiny_checkpoint, small_data):
     X, y = small_data
-    pipe = make_pipeline(FunctionTransformer(), CausalMixTabPFNClassifier(model_path=tiny_checkpoint, **{**FAST, "epochs": 1}))
+    pipe = make_pipeline(FunctionTransformer(),
+                         CausalMixTabPFNClassifier(model_path=tiny_checkpoint, **{**FAST, "epochs": 1}))
     res = cross_validate(pipe, X, y, cv=2, scoring="roc_auc")
     assert len(res["test_score"]) == 2
     grid = GridSearchCV(
@@ -290,6 +291,23 @@ def test_predict_refuses_a_column_of_mixed_kinds(tiny_checkpoint):
     X.loc[0, "code"] = 7
     with pytest.raises(ValueError, match=r"Columns \['code'\] mix text and numbers"):
         clf.predict(X)
+
+
+def test_predict_names_a_numeric_column_that_now_holds_text(tiny_checkpoint):
+    # tabpfn failed with "could not convert string to float: 'n/a'", naming no column.
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"x": rng.rand(30), "level": rng.randint(0, 3, 30), "code": ["A", "B", "C"] * 10})
+    clf = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, **FAST).fit(X, np.arange(30) % 2)
+    with pytest.raises(ValueError, match=r"Columns \['x'\] held numbers when the model was fitted but hold text "
+                                         r"now \(e.g. 'n/a'\)"):
+        clf.predict(X.assign(x=["n/a"] + list(X.x[1:])))
+    decimal_commas = X.x.map(lambda v: f"{v:.3f}".replace(".", ","))  # a CSV read without decimal=","
+    with pytest.raises(ValueError, match=r"Columns \['x'\] held numbers .* \(e.g. '0,549'\)"):
+        clf.predict(X.assign(x=decimal_commas))
+    # Numbers written as text, and new text in a text column, are still read.
+    expected = clf.predict_proba(X)
+    np.testing.assert_allclose(clf.predict_proba(X.assign(level=X.level.astype(str))), expected, atol=1e-6)
+    assert clf.predict_proba(X.assign(code="Z")).shape == expected.shape
 
 
 def test_an_under_sampler_is_no_augmenter(tiny_checkpoint, small_data):
