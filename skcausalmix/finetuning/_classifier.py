@@ -768,7 +768,7 @@ def _reject_mixed_kinds(X):
 def _column_values(X):
     if isinstance(X, pd.DataFrame):
         return [(c, X[c].to_numpy()) for c in X.columns]
-    return list(enumerate(X.T)) if X.dtype == object else [(j, X[:, j]) for j in range(X.shape[1])]
+    return list(enumerate(X.T))
 
 
 def _text_columns(X):
