@@ -21,7 +21,8 @@ the grown model starts out computing what the checkpoint did.
 
 The prior's options (``--wide-fraction``/``--max-features``/``--wide-cells``
 for tables wider than 30 columns, ``--warp`` for skewed and integer-level
-columns, ``--tree-share``, ``--tabicl-share`` for batches from tabicl's prior,
+columns, ``--tree-share``, ``--rule-share`` for tables of categorical columns
+with a crisp rule as the class, ``--tabicl-share`` for batches from tabicl's prior,
 which needs the ``tabicl`` and ``xgboost`` packages, ``--real-share`` for batches from real tables,
 ``real_corpus.py``) default to the prior the bundled checkpoint
 was trained on; ``benchmarks/results/continued_pretraining.md`` has what they did.
@@ -89,9 +90,47 @@ def warp_features(rng, x, share):
     return x
 
 
-def sample_task(rng, n_rows, n_features, n_classes, tree_share=0.20, warp=0.0):
-    """One classification task (x: rows x features, y: rows) from priorforge."""
+def sample_rule_task(rng, n_rows, n_features, n_classes):
+    """A table of categorical columns whose class is a crisp rule of them.
+
+    What the continuous priors never draw and real tables often are (board
+    positions, votes, questionnaires): correlated columns of 2-5 levels, most
+    binary and unevenly split, and a class voted by a few shallow random trees
+    that split on the levels, with a few flipped labels.
+    """
+    n_latent = int(rng.randint(1, max(2, n_features // 2) + 1))
+    z = rng.normal(size=(n_rows, n_latent)) @ rng.normal(size=(n_latent, n_features))
+    z += rng.normal(size=(n_rows, n_features)) * rng.uniform(0.3, 2.0)
+    levels = np.where(rng.random_sample(n_features) < 0.7, 2, rng.randint(3, 6, n_features))
+    x = np.empty((n_rows, n_features), np.float32)
+    for j in range(n_features):
+        cuts = np.quantile(z[:, j], np.sort(rng.uniform(0.05, 0.95, levels[j] - 1)))
+        x[:, j] = np.searchsorted(cuts, z[:, j])
+    for _ in range(8):  # redraw rules that leave a single class
+        votes = rng.uniform(0, 1e-3, (n_rows, n_classes))
+        for _ in range(int(rng.randint(1, 6))):
+            depth = int(rng.randint(1, 6))
+            node = np.zeros(n_rows, np.int64)
+            feature = rng.randint(n_features, size=2**depth - 1)
+            threshold = x[rng.randint(n_rows, size=2**depth - 1), feature]
+            for _ in range(depth):
+                node = 2 * node + 1 + (x[np.arange(n_rows), feature[node]] > threshold[node])
+            leaf_class = rng.randint(n_classes, size=2**depth)
+            votes[np.arange(n_rows), leaf_class[node - (2**depth - 1)]] += rng.uniform(0.5, 1.5)
+        y = votes.argmax(1)
+        if len(np.unique(y)) > 1:
+            break
+    flip = rng.random_sample(n_rows) < rng.uniform(0, 0.1)
+    y[flip] = rng.randint(n_classes, size=int(flip.sum()))
+    return x, y.astype(np.int64)
+
+
+def sample_task(rng, n_rows, n_features, n_classes, tree_share=0.20, warp=0.0, rule_share=0.0):
+    """One classification task (x: rows x features, y: rows) from priorforge (or a rule table)."""
     import priorforge as pf
+
+    if rule_share and rng.random_sample() < rule_share:
+        return realistic(rng, *sample_rule_task(rng, n_rows, n_features, n_classes), n_classes)
 
     rest = 1.0 - tree_share  # SCM and MLP tasks keep their 45:35 ratio
     kind = rng.choice(3, p=[rest * 0.45 / 0.8, rest * 0.35 / 0.8, tree_share])
@@ -327,6 +366,8 @@ def main(argv=None):
     parser.add_argument("--tree-share", type=share, default=0.20, help="share of TreePrior tasks")
     parser.add_argument("--warp", type=share, default=0.0,
                         help="share of columns given skew / power / integer levels")
+    parser.add_argument("--rule-share", type=share, default=0.0,
+                        help="share of tasks that are rule tables (categorical columns, a crisp class)")
     parser.add_argument("--tabicl-share", type=share, default=0.0,
                         help="share of batches drawn from tabicl's prior (needs tabicl and xgboost)")
     parser.add_argument("--real-share", type=share, default=0.0,
@@ -338,7 +379,8 @@ def main(argv=None):
     parser.add_argument("--init-from", default=None, help="safetensors weights to start from")
     parser.add_argument("--start-step", type=non_negative_int, default=0, help="schedule step of --init-from")
     parser.add_argument("--refresh-inference-config", default=None, metavar="FILE",
-                        help="rewrite FILE's inference settings and ensemble to the current ones (weights kept) and exit")
+                        help="rewrite FILE's inference settings and ensemble to the current ones "
+                             "(weights kept) and exit")
     args = parser.parse_args(argv)
     if args.wide_fraction > 0 and args.max_features <= 30:
         parser.error("--wide-fraction needs --max-features above 30 (wide tasks have 31..max), "
@@ -396,6 +438,10 @@ def main(argv=None):
         wide_rng = np.random.RandomState(20_000 + args.seed)
         # The default --wide-cells: runs that bound training tasks differently score the same tasks.
         wide_tasks = [sample_batch(wide_rng, 4, 1.0, args.max_features) for _ in range(8)]
+    rule_tasks = None
+    if args.rule_share:
+        rule_rng = np.random.RandomState(40_000 + args.seed)
+        rule_tasks = [sample_batch(rule_rng, 4, rule_share=1.0) for _ in range(16)]
     real_tasks = None
     if args.real_share:
         real_rng = np.random.RandomState(30_000 + args.seed)
@@ -415,8 +461,8 @@ def main(argv=None):
         t0 = time.time()
         x, y, n_train, n_classes = sample_batch(rng, args.batch_size, args.wide_fraction, args.max_features,
                                                args.wide_cells, args.tabicl_share, args.real_share,
-                                               tree_share=args.tree_share,
-                                               warp=args.warp)
+                                               tree_share=args.tree_share, warp=args.warp,
+                                               rule_share=args.rule_share)
         t_data = time.time() - t0
         for group in opt.param_groups:
             group["lr"] = lr_at(step, args.lr, args.warmup, args.total_steps)
@@ -434,6 +480,8 @@ def main(argv=None):
             record["heldout_loss"], record["heldout_auc"] = evaluate(model, eval_tasks)
             if wide_tasks:
                 record["heldout_wide_loss"], record["heldout_wide_auc"] = evaluate(model, wide_tasks)
+            if rule_tasks:
+                record["heldout_rule_loss"], record["heldout_rule_auc"] = evaluate(model, rule_tasks)
             if real_tasks:
                 record["heldout_real_loss"], record["heldout_real_auc"] = evaluate(model, real_tasks)
             save_checkpoint(model, config, out / "latest.safetensors")
