@@ -24,8 +24,10 @@ for tables wider than 30 columns, ``--warp`` for skewed and integer-level
 columns, ``--tree-share``, ``--rule-share`` for tables of categorical columns
 with a crisp rule as the class, ``--tabicl-share`` for batches from tabicl's prior,
 which needs the ``tabicl`` and ``xgboost`` packages, ``--real-share`` for batches from real tables,
-``real_corpus.py``) default to the prior the bundled checkpoint
-was trained on; ``benchmarks/results/continued_pretraining.md`` has what they did.
+``real_corpus.py``) default to the prior of the first bundled checkpoint;
+``benchmarks/results/continued_pretraining.md`` has what they did, and
+``benchmarks/results/bundled_model_rule_tables.md`` the commands the shipped
+checkpoint was trained with.
 
     python pretraining/pretrain.py --out-dir runs/pretrain --minutes 60 \
         --export skcausalmix/finetuning/models/skcausalmix-small-v3.safetensors
