@@ -71,6 +71,11 @@ MODEL_CONFIG = {
 }
 
 
+def random_levels(rng, z, n_cuts, low=0.0, high=1.0):
+    """Ordered integer levels of ``z``, cut at ``n_cuts`` random quantiles in [low, high)."""
+    return np.searchsorted(np.quantile(z, np.sort(rng.uniform(low, high, n_cuts))), z)
+
+
 def warp_features(rng, x, share):
     """Monotone distortions that real columns show and Gaussian priors lack.
 
@@ -86,8 +91,7 @@ def warp_features(rng, x, share):
         elif kind == 1:
             z = np.sign(z) * np.abs(z) ** rng.uniform(0.4, 2.5)
         else:
-            edges = np.quantile(z, np.sort(rng.uniform(0, 1, rng.randint(2, 12))))
-            z = np.searchsorted(edges, z).astype(np.float32)
+            z = random_levels(rng, z, rng.randint(2, 12)).astype(np.float32)
         x[:, j] = z
     return x
 
@@ -106,8 +110,7 @@ def sample_rule_task(rng, n_rows, n_features, n_classes):
     levels = np.where(rng.random_sample(n_features) < 0.7, 2, rng.randint(3, 6, n_features))
     x = np.empty((n_rows, n_features), np.float32)
     for j in range(n_features):
-        cuts = np.quantile(z[:, j], np.sort(rng.uniform(0.05, 0.95, levels[j] - 1)))
-        x[:, j] = np.searchsorted(cuts, z[:, j])
+        x[:, j] = random_levels(rng, z[:, j], levels[j] - 1, 0.05, 0.95)
     for _ in range(8):  # redraw rules that leave a single class
         votes = rng.uniform(0, 1e-3, (n_rows, n_classes))
         for _ in range(int(rng.randint(1, 6))):
