@@ -22,7 +22,8 @@ the grown model starts out computing what the checkpoint did.
 The prior's options (``--wide-fraction``/``--max-features``/``--wide-cells``
 for tables wider than 30 columns, ``--warp`` for skewed and integer-level
 columns, ``--tree-share``, ``--rule-share`` for tables of categorical columns
-with a crisp rule as the class, ``--tabicl-share`` for batches from tabicl's prior,
+with a crisp rule as the class (``--rule-mixed``: some of them continuous),
+``--tabicl-share`` for batches from tabicl's prior,
 which needs the ``tabicl`` and ``xgboost`` packages, ``--real-share`` for batches from real tables,
 ``real_corpus.py``) default to the prior of the first bundled checkpoint;
 ``benchmarks/results/continued_pretraining.md`` has what they did, and
@@ -96,21 +97,26 @@ def warp_features(rng, x, share):
     return x
 
 
-def sample_rule_task(rng, n_rows, n_features, n_classes):
+def sample_rule_task(rng, n_rows, n_features, n_classes, mixed=0.0):
     """A table of categorical columns whose class is a crisp rule of them.
 
     What the continuous priors never draw and real tables often are (board
     positions, votes, questionnaires): correlated columns of 2-5 levels, most
     binary and unevenly split, and a class voted by a few shallow random trees
-    that split on the levels, with a few flipped labels.
+    that split on the levels, with a few flipped labels. A ``mixed`` share of
+    tables keeps a fifth to seven tenths of the columns continuous, as credit
+    and medical tables do, and the trees split on those too.
     """
     n_latent = int(rng.randint(1, max(2, n_features // 2) + 1))
     z = rng.normal(size=(n_rows, n_latent)) @ rng.normal(size=(n_latent, n_features))
     z += rng.normal(size=(n_rows, n_features)) * rng.uniform(0.3, 2.0)
     levels = np.where(rng.random_sample(n_features) < 0.7, 2, rng.randint(3, 6, n_features))
+    continuous = np.zeros(n_features, bool)
+    if mixed and rng.random_sample() < mixed:  # no draw otherwise: mixed=0 keeps the task stream
+        continuous = rng.random_sample(n_features) < rng.uniform(0.2, 0.7)
     x = np.empty((n_rows, n_features), np.float32)
     for j in range(n_features):
-        x[:, j] = random_levels(rng, z[:, j], levels[j] - 1, 0.05, 0.95)
+        x[:, j] = z[:, j] if continuous[j] else random_levels(rng, z[:, j], levels[j] - 1, 0.05, 0.95)
     for _ in range(8):  # redraw rules that leave a single class
         votes = rng.uniform(0, 1e-3, (n_rows, n_classes))
         for _ in range(int(rng.randint(1, 6))):
@@ -130,12 +136,12 @@ def sample_rule_task(rng, n_rows, n_features, n_classes):
     return x, y.astype(np.int64)
 
 
-def sample_task(rng, n_rows, n_features, n_classes, tree_share=0.20, warp=0.0, rule_share=0.0):
+def sample_task(rng, n_rows, n_features, n_classes, tree_share=0.20, warp=0.0, rule_share=0.0, rule_mixed=0.0):
     """One classification task (x: rows x features, y: rows) from priorforge (or a rule table)."""
     import priorforge as pf
 
     if rule_share and rng.random_sample() < rule_share:
-        return realistic(rng, *sample_rule_task(rng, n_rows, n_features, n_classes), n_classes)
+        return realistic(rng, *sample_rule_task(rng, n_rows, n_features, n_classes, rule_mixed), n_classes)
 
     rest = 1.0 - tree_share  # SCM and MLP tasks keep their 45:35 ratio
     kind = rng.choice(3, p=[rest * 0.45 / 0.8, rest * 0.35 / 0.8, tree_share])
@@ -373,6 +379,8 @@ def main(argv=None):
                         help="share of columns given skew / power / integer levels")
     parser.add_argument("--rule-share", type=share, default=0.0,
                         help="share of tasks that are rule tables (categorical columns, a crisp class)")
+    parser.add_argument("--rule-mixed", type=share, default=0.0,
+                        help="share of rule tables that keep some columns continuous")
     parser.add_argument("--tabicl-share", type=share, default=0.0,
                         help="share of batches drawn from tabicl's prior (needs tabicl and xgboost)")
     parser.add_argument("--real-share", type=share, default=0.0,
@@ -467,7 +475,7 @@ def main(argv=None):
         x, y, n_train, n_classes = sample_batch(rng, args.batch_size, args.wide_fraction, args.max_features,
                                                args.wide_cells, args.tabicl_share, args.real_share,
                                                tree_share=args.tree_share, warp=args.warp,
-                                               rule_share=args.rule_share)
+                                               rule_share=args.rule_share, rule_mixed=args.rule_mixed)
         t_data = time.time() - t0
         for group in opt.param_groups:
             group["lr"] = lr_at(step, args.lr, args.warmup, args.total_steps)

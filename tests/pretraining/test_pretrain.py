@@ -92,6 +92,22 @@ def test_rule_tables_are_categorical_and_their_class_a_rule_of_the_columns(pretr
     assert x.shape[1] == 3 and y.shape == x.shape[:2] and int(y.max()) < n_classes
 
 
+def test_mixed_rule_tables_keep_some_columns_continuous(pretrain):
+    from sklearn.model_selection import cross_val_score
+    from sklearn.tree import DecisionTreeClassifier
+
+    n_levels, scores = [], []
+    for seed in range(6):
+        x, y = pretrain.sample_rule_task(np.random.RandomState(seed), 300, 12, 2, mixed=1.0)
+        levels = np.array([len(np.unique(x[:, j])) for j in range(12)])
+        assert ((levels <= 5) | (levels > 250)).all()  # categorical or continuous, nothing between
+        n_levels.append(levels)
+        scores.append(cross_val_score(DecisionTreeClassifier(random_state=0), x, y, cv=3).mean())
+    continuous = np.array(n_levels) > 250
+    assert continuous.any(axis=1).all() and not continuous.all(axis=1).any()
+    assert np.median(scores) > 0.8, scores
+
+
 def _log(path):
     return [json.loads(line) for line in (path / "log.jsonl").read_text().splitlines()]
 
