@@ -74,10 +74,15 @@ def test_warping_keeps_every_column_s_order(pretrain):
         assert (np.diff(warped[order, j]) >= 0).all(), f"column {j} lost its order"
 
 
-def test_rule_tables_are_categorical_and_their_class_a_rule_of_the_columns(pretrain):
+def _tree_accuracy(x, y):
+    """How well a decision tree recovers a rule table's labels (3-fold CV)."""
     from sklearn.model_selection import cross_val_score
     from sklearn.tree import DecisionTreeClassifier
 
+    return cross_val_score(DecisionTreeClassifier(random_state=0), x, y, cv=3).mean()
+
+
+def test_rule_tables_are_categorical_and_their_class_a_rule_of_the_columns(pretrain):
     rng = np.random.RandomState(4)
     scores = []
     for n_classes in (2, 2, 2, 5):
@@ -86,23 +91,20 @@ def test_rule_tables_are_categorical_and_their_class_a_rule_of_the_columns(pretr
         assert all(2 <= len(np.unique(x[:, j])) <= 5 for j in range(12))  # levels 0..k-1
         assert len(np.unique(y)) >= 2 and 0 <= y.min() and y.max() < n_classes
         # A crisp rule: a tree on the columns recovers most labels (at most a tenth are flipped).
-        scores.append(cross_val_score(DecisionTreeClassifier(random_state=0), x, y, cv=3).mean())
+        scores.append(_tree_accuracy(x, y))
     assert np.median(scores) > 0.8, scores
     x, y, n_train, n_classes = pretrain.sample_batch(np.random.RandomState(6), 3, rule_share=1.0)
     assert x.shape[1] == 3 and y.shape == x.shape[:2] and int(y.max()) < n_classes
 
 
 def test_mixed_rule_tables_keep_some_columns_continuous(pretrain):
-    from sklearn.model_selection import cross_val_score
-    from sklearn.tree import DecisionTreeClassifier
-
     n_levels, scores = [], []
     for seed in range(6):
         x, y = pretrain.sample_rule_task(np.random.RandomState(seed), 300, 12, 2, mixed=1.0)
         levels = np.array([len(np.unique(x[:, j])) for j in range(12)])
         assert ((levels <= 5) | (levels > 250)).all()  # categorical or continuous, nothing between
         n_levels.append(levels)
-        scores.append(cross_val_score(DecisionTreeClassifier(random_state=0), x, y, cv=3).mean())
+        scores.append(_tree_accuracy(x, y))
     continuous = np.array(n_levels) > 250
     assert continuous.any(axis=1).all() and not continuous.all(axis=1).any()
     assert np.median(scores) > 0.8, scores
