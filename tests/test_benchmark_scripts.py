@@ -118,3 +118,35 @@ def test_screen_summary_compares_each_variant_with_the_shipped_model(tmp_path):
     assert "<= 30 features (1 datasets), median / mean: shipped 0.8500 / 0.8500, ctx1 0.9000 / 0.9000" in text
     assert "ctx1: better than shipped on 1/2" in text and "tabicl: better than shipped on 1/2" in text
     assert "t1" not in text  # seconds, not a variant
+
+
+def test_categorical_screen_swaps_only_the_categorical_setting(tmp_path):
+    import pandas as pd
+
+    screen = script("screen_categorical_encoding")
+    stored = [{"name": "squashing_scaler_default", "categorical_name": "ordinal_very_common_categories_shuffled"},
+              {"name": "none", "categorical_name": "numeric"}]
+    assert screen.variant_transforms(stored, None) == stored
+    assert screen.variant_transforms(stored, screen.VARIANTS["numeric"]) == [
+        {"name": "squashing_scaler_default", "categorical_name": "numeric"},
+        {"name": "none", "categorical_name": "numeric"}]
+    with pytest.raises(ValueError, match="3 categorical settings for 2 configurations"):
+        screen.variant_transforms(stored, ("numeric",) * 3)
+
+    rows = [{"dataset": d, "size": 64, "seed": s, "variant": v, "roc_auc": a}
+            for d, s, v, a in [("a", 0, "current", 0.8), ("a", 1, "current", 0.9), ("a", 0, "numeric", 0.9),
+                               ("a", 1, "numeric", 0.9), ("b", 0, "current", 0.7), ("b", 0, "numeric", 0.6)]]
+    pd.DataFrame(rows).to_csv(tmp_path / "c.csv", index=False)
+    text = screen.summarize([tmp_path / "c.csv"])
+    assert "numeric: better than current on 1 of 2 dataset-sizes, mean difference -0.0250" in text
+    assert "range -0.1000 to +0.0500" in text
+
+
+def test_categorical_screen_finds_the_datasets_with_text_columns(tmp_path):
+    import pandas as pd
+
+    pd.DataFrame({"x": [1.0, 2.0], "target": ["a", "b"]}).to_csv(tmp_path / "num.csv.gz", index=False)
+    pd.DataFrame({"x": ["u", "v"], "target": ["a", "b"]}).to_csv(tmp_path / "cat.csv.gz", index=False)
+    (tmp_path / "manifest.json").write_text(json.dumps([{"name": "num", "file": "num.csv.gz"},
+                                                        {"name": "cat", "file": "cat.csv.gz"}]))
+    assert script("screen_categorical_encoding").text_column_datasets(tmp_path) == ["cat"]
