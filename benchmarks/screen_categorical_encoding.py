@@ -9,7 +9,7 @@ columns to the model as tabpfn's ``ordinal_very_common_categories_shuffled``
 enough; the rest go through the scaler as numbers) and ``numeric`` (ordinal
 codes as numbers). For every dataset with text columns (or ``--datasets``),
 size and seed (the splits of ``bench_bundled_model.py``), the bundled model
-runs as skcausalmix runs it with the categorical setting of both
+(or ``--model``) runs as skcausalmix runs it with the categorical setting of both
 configurations replaced, everything else kept: ``current`` (the shipped
 settings), ``noshuffle`` (``ordinal_very_common_categories``, codes in
 sorted order), ``numeric`` (both ``numeric``) and ``shuffled_both`` (both
@@ -50,33 +50,31 @@ def variant_transforms(stored, names):
     return [{**t, "categorical_name": name} for t, name in zip(stored, names)]
 
 
-def text_column_datasets(folder):
-    """Names of the datasets in ``folder`` with at least one non-numeric column."""
-    from skcausalmix.benchmark import list_datasets, load_dataset
-
-    names = []
-    for ref in list_datasets(folder):
-        X, _ = load_dataset(ref)
-        if any(not pd.api.types.is_numeric_dtype(X[c]) for c in X.columns):
-            names.append(ref.name)
-    return names
+def has_text_columns(X):
+    """Whether the table ``X`` has a non-numeric column."""
+    return any(not pd.api.types.is_numeric_dtype(X[c]) for c in X.columns)
 
 
-def screen(names, sizes, seeds, out, folder=DATASETS):
+def screen(names, sizes, seeds, out, folder=DATASETS, model="bundled"):
+    """Run every variant; ``names`` None: every dataset of ``folder`` with a text column."""
     from skcausalmix.benchmark import cap_dataset, list_datasets, load_dataset
     from skcausalmix.finetuning import resolve_model_path
     from skcausalmix.finetuning._ensemble import ENSEMBLE_KEY, ensemble_settings, member_count
     from skcausalmix.finetuning._model_loading import check_checkpoint
     from skcausalmix.finetuning._tabpfn_adapter import checkpoint_limits
 
-    path = resolve_model_path("bundled")
+    path = resolve_model_path(model)
     stored = check_checkpoint(path)
     spec, transforms = stored[ENSEMBLE_KEY], stored["inference_config"]["PREPROCESS_TRANSFORMS"]
-    n_members = member_count("auto", spec)
+    n_members, max_classes = member_count("auto", spec), checkpoint_limits(path)[0]
+    variants = {name: ensemble_settings(spec, variant_transforms(transforms, categorical))
+                for name, categorical in VARIANTS.items()}
     rows = []
     for ref in list_datasets(folder, names):
         X, y = load_dataset(ref)
-        X, y, _ = cap_dataset(X, y, max_features=None, max_classes=checkpoint_limits(path)[0])
+        if names is None and not has_text_columns(X):
+            continue
+        X, y, _ = cap_dataset(X, y, max_features=None, max_classes=max_classes)
         for size in sizes:
             for seed in range(seeds):
                 try:
@@ -84,8 +82,7 @@ def screen(names, sizes, seeds, out, folder=DATASETS):
                 except ValueError as exc:  # as bench_bundled_model: a class too small to stratify
                     print(f"skipped {ref.name} size={size} seed={seed}: {exc}", file=sys.stderr)
                     continue
-                for variant, categorical in VARIANTS.items():
-                    settings = ensemble_settings(spec, variant_transforms(transforms, categorical))
+                for variant, settings in variants.items():
                     proba, _ = checkpoint_proba(path, n_members, settings, seed, X_tr, y_tr, X_te)
                     save_row(rows, {"dataset": ref.name, "size": size, "seed": seed, "variant": variant,
                                     "roc_auc": auc(y_te, proba, classes)}, out)
@@ -110,6 +107,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", default="text", help="comma-separated names, or 'text': "
                         "every dataset with a non-numeric column")
+    parser.add_argument("--model", default="bundled", help="'bundled' or a checkpoint file")
     parser.add_argument("--sizes", type=positive_ints, default=[64, 128, 256])
     parser.add_argument("--seeds", type=positive_int, default=3)
     parser.add_argument("--out", default=None)
@@ -119,8 +117,8 @@ def main(argv=None):
         print(summarize(args.summarize))
         return
     warnings.filterwarnings("ignore")
-    names = text_column_datasets(DATASETS) if args.datasets == "text" else args.datasets.split(",")
-    screen(names, args.sizes, args.seeds, args.out)
+    names = None if args.datasets == "text" else args.datasets.split(",")
+    screen(names, args.sizes, args.seeds, args.out, model=args.model)
 
 
 if __name__ == "__main__":

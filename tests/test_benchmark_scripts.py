@@ -142,11 +142,9 @@ def test_categorical_screen_swaps_only_the_categorical_setting(tmp_path):
     assert "range -0.1000 to +0.0500" in text
 
 
-def test_categorical_screen_finds_the_datasets_with_text_columns(tmp_path):
+def test_categorical_screen_finds_text_columns():
     import pandas as pd
 
-    pd.DataFrame({"x": [1.0, 2.0], "target": ["a", "b"]}).to_csv(tmp_path / "num.csv.gz", index=False)
-    pd.DataFrame({"x": ["u", "v"], "target": ["a", "b"]}).to_csv(tmp_path / "cat.csv.gz", index=False)
-    (tmp_path / "manifest.json").write_text(json.dumps([{"name": "num", "file": "num.csv.gz"},
-                                                        {"name": "cat", "file": "cat.csv.gz"}]))
-    assert script("screen_categorical_encoding").text_column_datasets(tmp_path) == ["cat"]
+    has_text = script("screen_categorical_encoding").has_text_columns
+    assert has_text(pd.DataFrame({"x": [1.0, 2.0], "c": ["u", "v"]}))
+    assert not has_text(pd.DataFrame({"x": [1.0, 2.0], "n": [0, 1]}))
