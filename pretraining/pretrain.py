@@ -27,7 +27,7 @@ with a crisp rule as the class (``--rule-mixed``: some of them continuous),
 which needs the ``tabicl`` and ``xgboost`` packages, ``--real-share`` for batches from real tables,
 ``real_corpus.py``) default to the prior of the first bundled checkpoint;
 ``benchmarks/results/continued_pretraining.md`` has what they did, and
-``benchmarks/results/bundled_model_rule_mixed2.md`` the commands the shipped
+``benchmarks/results/bundled_model_rule_mixed2_step3000.md`` the commands the shipped
 checkpoint was trained with.
 
     python pretraining/pretrain.py --out-dir runs/pretrain --minutes 60 \
