@@ -7,7 +7,9 @@ import pytest
 
 os.environ.setdefault("MPLCONFIGDIR", "/tmp/skcausalmix-mpl")
 
-DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+# Small real tables carried by the tests (see data/README.md): mixed types, text
+# columns, missing values, three classes, a wide table.
+DATASETS = Path(__file__).resolve().parent / "data"
 
 
 def sampler_checks(estimators, **kwargs):
@@ -22,10 +24,8 @@ def sampler_checks(estimators, **kwargs):
     return pytest.mark.parametrize(names, list(values), **mark.kwargs)
 
 
-def load_shared(name, n_rows=None, random_state=0):
-    """A real dataset from ../shared/datasets as (X DataFrame, y Series)."""
-    if not DATASETS.exists():
-        pytest.skip(f"shared datasets not found at {DATASETS}")
+def load_table(name, n_rows=None, random_state=0):
+    """A real dataset from tests/data as (X DataFrame, y Series)."""
     df = pd.read_csv(DATASETS / f"{name}.csv.gz", dtype={"target": str})
     if n_rows is not None and n_rows < len(df):
         from sklearn.model_selection import train_test_split
@@ -40,8 +40,6 @@ def load_shared(name, n_rows=None, random_state=0):
 
 @pytest.fixture(scope="session")
 def manifest():
-    if not DATASETS.exists():
-        pytest.skip("shared datasets not found")
     return {d["name"]: d for d in json.loads((DATASETS / "manifest.json").read_text())}
 
 

@@ -33,9 +33,9 @@ def add_arguments(parser):
     d = BenchmarkConfig()
     a = parser.add_argument
     a("--out", required=True, help="output folder (results.jsonl, report.md, plots)")
-    a("--datasets", default=d.datasets,
+    a("--datasets", default=None,
       help="folder with manifest.json and CSVs, 'openml:ID,ID' (task ids) or "
-           "'openml-suite:NAME' (default: %(default)s)")
+           "'openml-suite:NAME' (required unless --report-only)")
     a("--names", type=_list(), default=None, help="comma-separated dataset names (default: all)")
     a("--sizes", type=_list(int), default=d.sizes, help="training sizes (default: 64,128,256)")
     a("--seeds", type=_seeds, default=d.seeds, help="a count (3 = seeds 0,1,2) or a list")

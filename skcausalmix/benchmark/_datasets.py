@@ -25,7 +25,7 @@ def list_datasets(source, names=None):
     """The datasets of ``source``, optionally restricted to ``names``.
 
     ``source`` is a folder holding ``manifest.json`` and gzipped CSVs (the
-    format of ``../shared/datasets``), ``"openml:ID,ID,..."`` for OpenML
+    format of the benchmark collection, see ``tests/data``), ``"openml:ID,ID,..."`` for OpenML
     task ids, or ``"openml-suite:NAME"`` for every classification task of an
     OpenML suite (e.g. ``openml-suite:tabarena-v0.1``; needs network access).
     """

@@ -28,7 +28,7 @@ RESULTS_FILE = "results.jsonl"
 class BenchmarkConfig:
     """What to run. Every field has a command-line option of the same name."""
 
-    datasets: str = "../shared/datasets"
+    datasets: str = None
     names: list = None
     sizes: list = field(default_factory=lambda: [64, 128, 256])
     seeds: list = field(default_factory=lambda: [0, 1, 2])
@@ -73,6 +73,9 @@ class BenchmarkConfig:
             value = getattr(self, name)
             if value is not None and value < low:
                 raise ValueError(f"{name} must be at least {low}; got {value}.")
+        if not self.datasets:
+            raise ValueError("datasets is required: a folder with manifest.json and CSV files, "
+                             "'openml:ID,ID' or 'openml-suite:NAME'.")
         for method in self.methods:
             # Every run of the method would fail on the same bad setting: say so now.
             _classifier(self, {"method": method, "seed": 0})._validate_params()

@@ -21,7 +21,7 @@ from skcausalmix.benchmark import (
     summarize,
 )
 
-from ..conftest import DATASETS, load_shared
+from ..conftest import DATASETS, load_table
 
 pytest.importorskip("dask.distributed")
 
@@ -37,8 +37,6 @@ def _config(tiny_checkpoint, **kw):
 
 
 def test_two_workers_resume_and_failure_capture(tiny_checkpoint, tmp_path):
-    if not DATASETS.exists():
-        pytest.skip("shared datasets not found")
     # 5000 training rows cannot be drawn from diabetes (768): those runs fail.
     config = _config(tiny_checkpoint, sizes=[48, 5000])
     summary = run_benchmark(config, tmp_path, n_workers=2, progress=False)
@@ -156,7 +154,7 @@ def test_openml_offline_error_is_clear(monkeypatch):
 
 
 def test_capping_and_scarce_split():
-    X, y = load_shared("cmc")
+    X, y = load_table("cmc")
     X_c, y_c, caps = cap_dataset(X, y, max_features=5, max_classes=2)
     assert X_c.shape[1] == 5 and len(np.unique(y_c)) == 2
     assert caps["features_dropped"] == X.shape[1] - 5 and caps["classes_dropped"] == 1
@@ -189,7 +187,7 @@ def test_curve_correlation_and_regret():
 def test_proportional_oversampling_on_a_raw_table(name):
     from imblearn import over_sampling
 
-    X, y = load_shared("credit-approval", 120)
+    X, y = load_table("credit-approval", 120)
     sampler = ProportionalOverSampler(getattr(over_sampling, name)(random_state=0), n_synthetic=1.0)
     X_res, y_res = sampler.fit_resample(X, y)
     pd.testing.assert_frame_equal(X_res.iloc[:120], X)
@@ -203,7 +201,7 @@ def test_proportional_oversampling_on_a_raw_table(name):
 def test_proportional_smote_on_an_all_categorical_table():
     from imblearn.over_sampling import SMOTE
 
-    X, y = load_shared("vote", 80)
+    X, y = load_table("vote", 80)
     X_res, y_res = ProportionalOverSampler(SMOTE(random_state=0), n_synthetic=0.5).fit_resample(X, y)
     pd.testing.assert_frame_equal(X_res.iloc[:80], X)
     assert len(y_res) == 120 and list(X_res.dtypes) == list(X.dtypes)
@@ -218,6 +216,9 @@ def test_command_line_help_and_errors(tmp_path):
     out = subprocess.run(cmd + ["--out", str(tmp_path), "--methods", "ctgan"],
                          capture_output=True, text=True)
     assert out.returncode == 2 and "Unknown methods" in out.stderr
+    # No default folder of datasets: a user's clone has none beside it.
+    out = subprocess.run(cmd + ["--out", str(tmp_path)], capture_output=True, text=True)
+    assert out.returncode == 2 and "datasets is required" in out.stderr
     out = subprocess.run(cmd + ["--out", str(tmp_path), "--n-estimators-inference", "0"],
                          capture_output=True, text=True)
     assert out.returncode == 2 and "expected 'auto' or a positive integer, got '0'" in out.stderr

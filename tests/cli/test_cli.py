@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ..conftest import load_shared
+from ..conftest import load_table
 
 COMMANDS = ["augment", "graph", "finetune", "predict", "demo", "benchmark"]
 
@@ -21,7 +21,7 @@ def cli(*args, cwd):
 
 @pytest.fixture
 def table(tmp_path):
-    X, y = load_shared("credit-approval", 120)
+    X, y = load_table("credit-approval", 120)
     frame = X.assign(target=y.to_numpy())
     path = tmp_path / "data.csv"
     frame.to_csv(path, index=False)

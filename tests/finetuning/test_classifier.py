@@ -15,7 +15,7 @@ from skcausalmix.finetuning import CausalMixTabPFNClassifier
 from skcausalmix.finetuning._ensemble import ENSEMBLE_KEY
 from skcausalmix.over_sampling import CausalMixAugmenter
 
-from ..conftest import load_shared
+from ..conftest import load_table
 from .conftest import FAST
 
 MARK = 1e6  # synthetic rows of the marker sampler carry this in column 0
@@ -235,7 +235,7 @@ def test_nullable_dtypes_beside_a_category(tiny_checkpoint):
 
 
 def test_pandas_with_categorical_columns(tiny_checkpoint):
-    X, y = load_shared("credit-approval", n_rows=120)
+    X, y = load_table("credit-approval", n_rows=120)
     clf = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, **FAST).fit(X, y)
     assert list(clf.feature_names_in_) == list(X.columns)
     assert set(clf.predict(X)) <= set(y)

@@ -12,7 +12,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 
 from skcausalmix.over_sampling import CausalMixAugmenter, WithinClassMixup
 
-from ..conftest import load_shared, sampler_checks
+from ..conftest import load_table, sampler_checks
 
 # Every check passes, check_samplers_pandas_sparse included (pandas sparse frames
 # come back sparse): validation_view hands sklearn's validation columns it can read.
@@ -318,7 +318,7 @@ def test_nan_is_imputed_for_fitting_and_kept_in_real_rows():
 
 @pytest.mark.parametrize("name", ["credit-approval", "vote", "hypothyroid", "breast-w", "diabetes"])
 def test_real_datasets_end_to_end(name):
-    X, y = load_shared(name, n_rows=400)
+    X, y = load_table(name, n_rows=400)
     aug = CausalMixAugmenter(n_synthetic=1.0, random_state=0)
     X_res, y_res = aug.fit_resample(X, y)
     pd.testing.assert_frame_equal(X_res.iloc[: len(X)], X)
@@ -347,7 +347,7 @@ def test_real_datasets_end_to_end(name):
 
 def test_wide_tables_restrict_candidate_parents():
     # sonar: 60 features; 48 training rows, as in data-scarce fine-tuning.
-    X, y = load_shared("sonar", 48)
+    X, y = load_table("sonar", 48)
     aug = CausalMixAugmenter(n_synthetic=1.0, random_state=0)
     X_res, y_res = aug.fit_resample(X, y)
     pd.testing.assert_frame_equal(X_res.iloc[:48], X)

@@ -10,7 +10,7 @@ from sklearn.model_selection import cross_val_score
 
 from skcausalmix.over_sampling import WithinClassMixup
 
-from ..conftest import load_shared, sampler_checks
+from ..conftest import load_table, sampler_checks
 
 
 @sampler_checks([WithinClassMixup(random_state=0)])
@@ -43,7 +43,7 @@ def test_balancing_with_sampling_strategy():
 
 
 def test_dataframe_dtypes_categories_and_missing_cells():
-    X, y = load_shared("credit-approval", 150)
+    X, y = load_table("credit-approval", 150)
     aug = WithinClassMixup(n_synthetic=2.0, random_state=0)
     X_res, y_res = aug.fit_resample(X, y)
     assert isinstance(X_res, pd.DataFrame) and list(X_res.dtypes) == list(X.dtypes)

@@ -19,7 +19,7 @@ from skcausalmix.plotting import (  # noqa: E402
 )
 from skcausalmix.scm import StructuralCausalModel  # noqa: E402
 
-from ..conftest import load_shared  # noqa: E402
+from ..conftest import load_table  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -85,7 +85,7 @@ def test_graph_of_an_augmenter_and_a_clear_error(chain):
 
 
 def test_real_vs_synthetic_on_a_mixed_table():
-    X, y = load_shared("credit-approval", 150)
+    X, y = load_table("credit-approval", 150)
     aug = CausalMixAugmenter(n_synthetic=1.0, random_state=0)
     X_res, _ = aug.fit_resample(X, y)
     real, synth = X_res[~aug.synthetic_mask_], X_res[aug.synthetic_mask_]

