@@ -3,13 +3,13 @@ Fine-tuning TabPFN with causal synthetic data
 =============================================
 
 :class:`~skcausalmix.finetuning.CausalMixTabPFNClassifier` fine-tunes TabPFN on 128
-real rows plus as many rows from a causal model of them, with early stopping on a real
-validation split padded with synthetic rows. ``eval_set`` records a held-out score per
-epoch (for monitoring only), so we can see whether validation tracks it.
+real rows plus as many rows from a causal model of them, with early stopping on the
+log-loss of a real validation split. ``eval_set`` records a held-out score at every
+validation check (for monitoring only), so we can see whether validation tracks it.
 
 This example uses the small checkpoint bundled with skcausalmix, so it runs offline on
-a CPU; with TabPFN's official weights use ``model_path="auto"`` and a smaller learning
-rate (about 3e-5).
+a CPU; ``model_path="auto"`` takes TabPFN's official weights where they can be had.
+Every other setting is the default: the learning rate is the checkpoint's own.
 """
 
 # %%
@@ -23,10 +23,10 @@ from skcausalmix.plotting import plot_history
 X, y = load_breast_cancer(return_X_y=True, as_frame=True)
 X_train, X_test, y_train, y_test = train_test_split(X, y, train_size=128, stratify=y,
                                                     random_state=0)
-clf = CausalMixTabPFNClassifier(model_path="bundled", epochs=6, learning_rate=1e-4,
-                                eval_metric="log_loss", random_state=0)
+clf = CausalMixTabPFNClassifier(model_path="bundled", random_state=0)
 clf.fit(X_train, y_train, eval_set=(X_test, y_test))
-print(f"best epoch {clf.best_epoch_} ({clf.stop_reason_}), {clf.n_synthetic_} synthetic rows")
+print(f"kept step {clf.best_iter_} of {clf.n_iter_} ({clf.stop_reason_}), "
+      f"{clf.n_synthetic_} synthetic rows, learning rate {clf.learning_rate_:g}")
 print(f"test ROC-AUC {roc_auc_score(y_test, clf.predict_proba(X_test)[:, 1]):.4f}")
 
 # %%

@@ -88,6 +88,13 @@ def count_or_auto(text):
     return text if text == "auto" else positive_int(text, "'auto' or a positive integer")
 
 
+def auto_or(parse):
+    """'auto', or what ``parse`` reads (e.g. ``auto_or(positive(float))`` for a learning rate)."""
+    def parse_or_auto(text):
+        return text if text == "auto" else parse(text)
+    return parse_or_auto
+
+
 def positive_floats(text):
     """A comma-separated list of positive numbers ("0.5,1")."""
     parts = [t.strip() for t in text.split(",") if t.strip()]

@@ -11,7 +11,10 @@ import sys
 import time
 from pathlib import Path
 
-from ._arguments import non_negative_int, positive, share_or_count
+from ._arguments import auto_or, non_negative_int, positive, share_or_count
+
+#: finetune's options that map one to one onto CausalMixTabPFNClassifier parameters.
+FINETUNE_OPTIONS = ("n_synthetic", "max_iter", "learning_rate", "scoring", "validation_fraction")
 
 MODEL_FORMAT = "skcausalmix-model/1"
 TABLE_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".parquet", ".pq")
@@ -225,17 +228,17 @@ def cmd_finetune(args):
 
         augmenter = CausalMixAugmenter(
             categorical_features=_categorical(X, _names(args.categorical), args.input))
+    # Options left out keep the estimator's own defaults: one set of defaults.
+    tuning = {name: getattr(args, name) for name in FINETUNE_OPTIONS if getattr(args, name) is not None}
     clf = CausalMixTabPFNClassifier(
-        model_path=args.model, augmenter=augmenter,
-        synthetic_ratio=args.ratio, epochs=args.epochs, learning_rate=args.learning_rate,
-        eval_metric=args.eval_metric, validation_size=args.validation_size,
-        time_limit=args.time_limit, random_state=args.seed, verbose=0 if args.quiet else 1,
+        model_path=args.model, augmenter=augmenter, time_limit=args.time_limit,
+        random_state=args.seed, verbose=0 if args.quiet else 1, **tuning,
     )
     clf.fit(X, y)
-    best = clf.history_[clf.best_epoch_]
-    _log(args, f"best epoch {clf.best_epoch_} of {len(clf.history_) - 1} ({clf.stop_reason_}); "
-               f"validation ROC-AUC {best['valid_real_roc_auc']:.4f}, "
-               f"log-loss {best['valid_real_log_loss']:.4f}")
+    best = next((h for h in clf.history_ if h["iter"] == clf.best_iter_), None)
+    scores = (f"; validation ROC-AUC {best['valid_roc_auc']:.4f}, log-loss {best['valid_log_loss']:.4f}"
+              if best else "")
+    _log(args, f"kept step {clf.best_iter_} of {clf.n_iter_} ({clf.stop_reason_}){scores}")
     joblib.dump({"format": MODEL_FORMAT, "target": args.target, "estimator": clf,
                  "columns": list(X.columns)}, out)
     _log(args, f"saved the fine-tuned model to {out}")
@@ -399,15 +402,18 @@ def build_parser():
     p.add_argument("--model", default="auto",
                    help="TabPFN weights: a checkpoint file, 'auto' or 'bundled' (default: auto)")
     p.add_argument("--augmenter", choices=["causalmix", "none"], default="causalmix")
-    p.add_argument("--ratio", type=positive(float), default=1.0, help="synthetic rows per real row")
-    p.add_argument("--epochs", type=non_negative_int, default=20,
-                   help="fine-tuning epochs (default: 20; 0 keeps the pretrained weights)")
-    p.add_argument("--learning-rate", type=positive(float), default=1e-4)
-    p.add_argument("--eval-metric", choices=["roc_auc", "log_loss"], default="roc_auc")
-    p.add_argument("--validation-size", type=share_or_count, default=0.2,
+    p.add_argument("--n-synthetic", type=positive(float), default=None,
+                   help="synthetic rows per real row (default: the estimator's, 1.0)")
+    p.add_argument("--max-iter", type=non_negative_int, default=None,
+                   help="most optimizer steps (default: the estimator's; 0 keeps the pretrained weights)")
+    p.add_argument("--learning-rate", type=auto_or(positive(float)), default=None,
+                   help="'auto' (the checkpoint's own rate) or a number (default: auto)")
+    p.add_argument("--scoring", choices=["log_loss", "roc_auc"], default=None,
+                   help="validation score for early stopping (default: log_loss)")
+    p.add_argument("--validation-fraction", type=share_or_count, default=None,
                    help="share of the rows (0.2) or number of rows (30) held out for early stopping")
     p.add_argument("--time-limit", type=positive(float), default=None, help="seconds")
-    p.add_argument("--history", default=None, help="write the per-epoch history (.csv)")
+    p.add_argument("--history", default=None, help="write the history of validation checks (.csv)")
     p.add_argument("--curves", default=None, help="draw the fine-tuning curves (.png/.svg/.pdf)")
     p.set_defaults(func=cmd_finetune)
 

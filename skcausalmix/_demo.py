@@ -71,43 +71,30 @@ def run_augmentation_demo(n_train=60, n_splits=5, random_state=0, out=print):
     return results
 
 
-def run_finetuning_demo(n_train=128, epochs=10, random_state=0, out=print):
+def run_finetuning_demo(n_train=128, random_state=0, out=print):
     """Zero-shot vs fine-tuned vs CausalMix fine-tuned TabPFN on a real dataset.
 
-    Uses the official TabPFN weights when they are available, otherwise the
-    small checkpoint bundled with skcausalmix (offline).
+    Every setting is the estimator's default. The weights are tabpfn's
+    official ones when they can be had, else the small checkpoint bundled with
+    skcausalmix (offline); ``model_path_`` says which.
     """
-    import warnings
-
     from sklearn.datasets import load_breast_cancer
     from sklearn.metrics import log_loss, roc_auc_score
     from sklearn.model_selection import train_test_split
 
-    from .finetuning import CausalMixTabPFNClassifier, resolve_model_path
+    from .finetuning import CausalMixTabPFNClassifier, bundled_model_path
 
     X, y = load_breast_cancer(return_X_y=True, as_frame=True)
     X_tr, X_te, y_tr, y_te = train_test_split(
         X, y, train_size=n_train, stratify=y, random_state=random_state
     )
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        model_path = resolve_model_path("auto")
-    fallback = any("bundled" in str(w.message) for w in caught)
     out(f"\nFine-tuning TabPFN on {n_train} rows of breast cancer, tested on {len(y_te)} rows.")
-    out(f"Weights: {model_path.name}" + (
-        " (bundled with skcausalmix: the official TabPFN weights are not available offline)"
-        if fallback else ""))
-    # The small bundled model needs a larger step than real TabPFN weights (3e-5).
-    # Log-loss for early stopping: on a small, easy validation split ROC-AUC
-    # saturates at 1.0 and cannot tell epochs apart.
-    common = dict(model_path=model_path, epochs=epochs, random_state=random_state,
-                  learning_rate=1e-4 if fallback else 3e-5, eval_metric="log_loss")
     runs = {
-        "zero-shot": CausalMixTabPFNClassifier(augmenter=None, **{**common, "epochs": 0}),
-        "fine-tuned": CausalMixTabPFNClassifier(augmenter=None, **common),
-        "CausalMix fine-tuned": CausalMixTabPFNClassifier(**common),
+        "zero-shot": CausalMixTabPFNClassifier(augmenter=None, max_iter=0, random_state=random_state),
+        "fine-tuned": CausalMixTabPFNClassifier(augmenter=None, random_state=random_state),
+        "CausalMix fine-tuned": CausalMixTabPFNClassifier(random_state=random_state),
     }
-    out(f"  {'method':<22} {'test ROC-AUC':>12} {'test log-loss':>13} {'best epoch':>10} {'fit s':>7}")
+    out(f"  {'method':<22} {'test ROC-AUC':>12} {'test log-loss':>13} {'kept step':>9} {'fit s':>7}")
     scores = {}
     for name, clf in runs.items():
         start = time.perf_counter()
@@ -116,7 +103,11 @@ def run_finetuning_demo(n_train=128, epochs=10, random_state=0, out=print):
         proba = clf.predict_proba(X_te)[:, 1]
         scores[name] = roc_auc_score(y_te, proba)
         out(f"  {name:<22} {scores[name]:12.4f} {log_loss(y_te, proba):13.4f} "
-            f"{clf.best_epoch_:>10} {seconds:7.1f}")
+            f"{clf.best_iter_:>9} {seconds:7.1f}")
+    bundled = clf.model_path_ == bundled_model_path()
+    out(f"Weights: {clf.model_path_.name}" + (
+        " (bundled with skcausalmix: the official TabPFN weights are not available here)"
+        if bundled else "") + f"; learning rate {clf.learning_rate_:g} (the checkpoint's own).")
     return scores
 
 

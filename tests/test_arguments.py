@@ -62,10 +62,18 @@ def test_bad_values_say_what_was_expected(parse, text, message):
         parse(text)
 
 
-def test_finetune_takes_zero_epochs_and_a_validation_count():
-    # --epochs 0 (the pretrained weights) was refused, and --validation-size 30 became the share 30.0.
+def test_finetune_takes_zero_steps_a_validation_count_and_auto():
+    # --max-iter 0 (the pretrained weights); --validation-fraction 30 is a count, not the share 30.0.
     from skcausalmix._cli import build_parser
 
-    args = build_parser().parse_args(["finetune", "t.csv", "-t", "y", "-o", "m.joblib", "--epochs", "0",
-                                      "--validation-size", "30"])
-    assert args.epochs == 0 and args.validation_size == 30 and isinstance(args.validation_size, int)
+    parse = build_parser().parse_args
+    args = parse(["finetune", "t.csv", "-t", "y", "-o", "m.joblib", "--max-iter", "0",
+                  "--validation-fraction", "30", "--learning-rate", "auto"])
+    assert args.max_iter == 0 and args.validation_fraction == 30 and isinstance(args.validation_fraction, int)
+    assert args.learning_rate == "auto"
+    assert parse(["finetune", "t.csv", "-t", "y", "-o", "m.joblib", "--learning-rate", "3e-4"]).learning_rate == 3e-4
+    # Left out, every tuning option defers to the estimator's own default.
+    args = parse(["finetune", "t.csv", "-t", "y", "-o", "m.joblib"])
+    assert [args.max_iter, args.learning_rate, args.n_synthetic, args.scoring, args.validation_fraction] == [None] * 5
+    with pytest.raises(SystemExit):
+        parse(["finetune", "t.csv", "-t", "y", "-o", "m.joblib", "--learning-rate", "fast"])

@@ -4,7 +4,7 @@ import argparse
 import sys
 from dataclasses import fields
 
-from .._arguments import count_or_auto, positive_int
+from .._arguments import auto_or, count_or_auto, positive_int
 from ._methods import AUGMENTERS, CLASSIC_MODELS, DEFAULT_AUGMENTERS, DEFAULT_FINETUNE_METHODS, FINETUNE_METHODS
 from ._runner import BenchmarkConfig
 
@@ -47,14 +47,20 @@ def add_arguments(parser):
       help=f"classic-track models; from {', '.join(CLASSIC_MODELS)}")
     a("--model", dest="model_path", default=d.model_path,
       help="TabPFN checkpoint: a file, 'bundled' or 'auto' (default: %(default)s)")
-    for name, kind in (("epochs", int), ("learning_rate", float), ("patience", int),
-                       ("synthetic_ratio", float), ("val_fraction", float), ("max_test", int),
-                       ("max_features", int), ("max_classes", int), ("context_size", int),
-                       ("query_size", int), ("n_estimators_validation", int),
-                       ("n_estimators_inference", count_or_auto), ("time_limit", float)):
+    a("--validation-fraction", type=float, default=d.validation_fraction,
+      help="share of the training rows held out for validation (default: %(default)s)")
+    for name, kind in (("max_test", int), ("max_features", int), ("max_classes", int)):
         a("--" + name.replace("_", "-"), dest=name, type=kind, default=getattr(d, name),
           help=f"(default: {getattr(d, name)})")
-    a("--eval-metric", choices=["roc_auc", "log_loss"], default=d.eval_metric)
+    # Fine-tuning settings: left out, the classifier's own defaults.
+    for name, kind in (("max_iter", int), ("learning_rate", auto_or(float)), ("n_iter_no_change", int),
+                       ("n_synthetic", float), ("context_size", int), ("query_size", int),
+                       ("n_estimators_validation", count_or_auto),
+                       ("n_estimators_inference", count_or_auto), ("time_limit", float)):
+        a("--" + name.replace("_", "-"), dest=name, type=kind, default=None,
+          help="(default: CausalMixTabPFNClassifier's)")
+    a("--scoring", choices=["log_loss", "roc_auc"], default=None,
+      help="early-stopping score (default: CausalMixTabPFNClassifier's)")
     a("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster)")
     a("--workers", type=positive_int, default=2, help="LocalCluster worker processes (default: 2)")
     a("--retry-failed", action="store_true", help="run failed runs again")

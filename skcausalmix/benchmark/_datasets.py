@@ -143,11 +143,11 @@ def cap_dataset(X, y, *, max_features, max_classes, seed=0):
     return X, y, caps
 
 
-def split_scarce(X, y, *, n_train, val_fraction, max_test, seed):
+def split_scarce(X, y, *, n_train, validation_fraction, max_test, seed):
     """Stratified scarce training rows, a real validation split of them, and a test set.
 
     ``n_train`` rows are drawn (train + validation); the validation part is
-    ``val_fraction`` of them; the test set is the rest of the data, at most
+    ``validation_fraction`` of them; the test set is the rest of the data, at most
     ``max_test`` rows (stratified), restricted to classes seen in training.
     """
     from sklearn.model_selection import train_test_split
@@ -160,7 +160,7 @@ def split_scarce(X, y, *, n_train, val_fraction, max_test, seed):
     X_fit, X_te, y_fit, y_te = train_test_split(X, y, train_size=n_train, stratify=y,
                                                 random_state=seed)
     # The classifier's own validation split: single-row classes stay in training.
-    idx_tr, idx_va = validation_split(y_fit, round(val_fraction * len(y_fit)), seed)
+    idx_tr, idx_va = validation_split(y_fit, round(validation_fraction * len(y_fit)), seed)
     X_tr, X_va, y_tr, y_va = X_fit.iloc[idx_tr], X_fit.iloc[idx_va], y_fit[idx_tr], y_fit[idx_va]
     if len(y_te) > max_test:
         X_te, _, y_te, _ = train_test_split(X_te, y_te, train_size=max_test, stratify=y_te,

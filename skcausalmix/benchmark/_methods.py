@@ -14,13 +14,13 @@ from ..over_sampling._base import BaseAugmenter
 
 #: name -> CausalMixTabPFNClassifier parameters (the augmenter by name).
 FINETUNE_METHODS = {
-    "zero-shot": {"augmenter": None, "epochs": 0},
+    "zero-shot": {"augmenter": None, "max_iter": 0},
     "finetune": {"augmenter": None},
     "causalmix": {"augmenter": "causalmix"},
     "causalmix-context": {"augmenter": "causalmix", "synthetic_in": "context"},
     "causalmix-query": {"augmenter": "causalmix", "synthetic_in": "query"},
     "causalmix-realval": {"augmenter": "causalmix", "synthetic_validation": 0.0},
-    "causalmix-ratio2": {"augmenter": "causalmix", "synthetic_ratio": 2.0},
+    "causalmix-ratio2": {"augmenter": "causalmix", "n_synthetic": 2.0},
     # The equations before per-class mechanisms became the default, and real marginals.
     "causalmix-additive": {"augmenter": "causalmix-additive"},
     "causalmix-real": {"augmenter": "causalmix-real"},
@@ -60,15 +60,19 @@ def make_augmenter(name, ratio=1.0, random_state=None):
     raise ValueError(f"Unknown augmenter {name!r}; choose from {AUGMENTERS}.")
 
 
-def finetune_params(method, ratio, random_state=None):
-    """CausalMixTabPFNClassifier parameters of a fine-tuning method."""
+def finetune_params(method, ratio=None, random_state=None):
+    """CausalMixTabPFNClassifier parameters of a fine-tuning method.
+
+    ``ratio``: synthetic rows per real row; None keeps the classifier's default.
+    """
     if method not in FINETUNE_METHODS:
         raise ValueError(f"Unknown method {method!r}; choose from {sorted(FINETUNE_METHODS)}.")
     params = dict(FINETUNE_METHODS[method])
-    params.setdefault("synthetic_ratio", ratio)
+    if ratio is not None:
+        params.setdefault("n_synthetic", ratio)
     name = params["augmenter"]
     if name not in (None, "causalmix"):
-        params["augmenter"] = make_augmenter(name, params["synthetic_ratio"], random_state)
+        params["augmenter"] = make_augmenter(name, params.get("n_synthetic", 1.0), random_state)
     return params
 
 

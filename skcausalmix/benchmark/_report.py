@@ -12,9 +12,9 @@ ZERO_SHOT = "zero-shot"
 
 
 def curve_correlation(valid, test):
-    """Pearson correlation of a validation curve and a test curve over epochs.
+    """Pearson correlation of a validation curve and a test curve over the checks.
 
-    None when there are fewer than 3 epochs or a curve is constant (a
+    None when there are fewer than 3 checks or a curve is constant (a
     correlation is then undefined).
     """
     v = np.asarray([np.nan if a is None else a for a in valid], dtype=float)
@@ -29,28 +29,34 @@ def run_metrics(records):
     """One row per finished run, with its derived metrics.
 
     - ``val_test_corr``: Pearson correlation between the early-stopping
-      validation score and the test ROC-AUC over epochs (0 = before tuning);
+      validation score and the test ROC-AUC over the validation checks (the
+      first is the model before tuning);
     - ``corr_gap``: ``1 - val_test_corr`` (0 when validation tracks test
       perfectly, 2 when it runs opposite);
-    - ``regret``: best test ROC-AUC over epochs minus the test ROC-AUC at the
-      epoch early stopping chose.
+    - ``regret``: best test ROC-AUC over the checks minus the test ROC-AUC at
+      the check early stopping chose.
     """
     rows = []
     for rec in records:
         if rec.get("status") != "ok":
             continue
         row = {k: rec.get(k) for k in ("dataset", "size", "seed", "track", "method", "model",
-                                       "test_roc_auc", "test_log_loss", "best_epoch",
+                                       "test_roc_auc", "test_log_loss", "best_iter",
                                        "n_synthetic", "seconds")}
         test = rec.get("test_curve")
         if test and len(test) > 1:
             row["val_test_corr"] = curve_correlation(rec["valid_curve"], test)
             row["corr_gap"] = None if row["val_test_corr"] is None else 1 - row["val_test_corr"]
             curve = np.asarray([np.nan if a is None else a for a in test], dtype=float)
-            row["regret"] = float(np.nanmax(curve) - curve[rec["best_epoch"]])
-            row["epochs_run"] = len(test) - 1
+            row["regret"] = float(np.nanmax(curve) - curve[_chosen(rec)])
+            row["n_iter"] = rec["n_iter"]
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _chosen(rec):
+    """Index of the check whose weights were kept."""
+    return rec["check_iters"].index(rec["best_iter"])
 
 
 def normalized_scores(runs):
@@ -100,8 +106,8 @@ def summarize(records):
                   "normalised over the methods; *gain* is a method's normalised ROC-AUC minus "
                   "zero-shot's (the paper's measure); *AUC gain* is the raw difference. "
                   "Correlation: per run, Pearson r between the validation score and the test "
-                  "ROC-AUC over epochs; gap = 1 - r. Regret: best test ROC-AUC over epochs minus "
-                  "the test ROC-AUC at the chosen epoch. Medians over datasets x sizes (scores) "
+                  "ROC-AUC over the validation checks; gap = 1 - r. Regret: best test ROC-AUC over the "
+                  "checks minus the test ROC-AUC at the chosen check. Medians over datasets x sizes (scores) "
                   "or over runs (curves)."
                   + (f" Scores use the {n_complete} of {n_cells} dataset x size cells where "
                      "every method finished." if n_complete < n_cells else "")]
@@ -122,7 +128,7 @@ def summarize(records):
                              _fmt(n["norm_gain"].mean()) if "norm_gain" in n else "-", vs,
                              _fmt(n["auc_gain"].median(), 4) if "auc_gain" in n else "-",
                              _median(r, "val_test_corr"), _median(r, "corr_gap"),
-                             _median(r, "regret", 4), _median(r, "best_epoch", 1),
+                             _median(r, "regret", 4), _median(r, "best_iter", 1),
                              _fmt(r["seconds"].median(), 1)])
             title = "all sizes" if size is None else f"{size} training rows"
             n_sets = sel_n[["dataset", "size"]].drop_duplicates().shape[0]
@@ -130,7 +136,7 @@ def summarize(records):
                       _table(["method", "runs", "median AUC", "mean AUC", "median norm. AUC",
                               "median gain", "mean gain", "cells better/worse than zero-shot",
                               "median AUC gain", "median val-test r",
-                              "median gap", "median regret", "median best epoch", "median s"],
+                              "median gap", "median regret", "median best step", "median s"],
                              rows)]
     cl = runs[runs["track"] == "classic"]
     if not cl.empty:
@@ -221,7 +227,7 @@ def plot_report(records):
         ax.set_title("Per-dataset gains (bar: median)")
         figures["gains"] = fig
     ft = runs.iloc[:0]
-    if "val_test_corr" in runs:  # only runs with at least one fine-tuning epoch have it
+    if "val_test_corr" in runs:  # only runs with at least one fine-tuning step have it
         ft = runs[(runs["track"] == "finetune") & runs["val_test_corr"].notna()]
     if not ft.empty:
         methods = sorted(ft["method"].unique())
@@ -240,13 +246,13 @@ def plot_report(records):
                 (first["dataset"], first["size"], first["seed"])]
         fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharex=True)
         for r in same:
-            axes[0].plot(r["valid_curve"], label=r["method"])
-            axes[1].plot(r["test_curve"], label=r["method"])
-            axes[1].scatter([r["best_epoch"]], [r["test_curve"][r["best_epoch"]]], s=25)
+            axes[0].plot(r["check_iters"], r["valid_curve"], label=r["method"])
+            axes[1].plot(r["check_iters"], r["test_curve"], label=r["method"])
+            axes[1].scatter([r["best_iter"]], [r["test_curve"][_chosen(r)]], s=25)
         axes[0].set_title("validation score (early stopping)")
-        axes[1].set_title("test ROC-AUC (dot: chosen epoch)")
+        axes[1].set_title("test ROC-AUC (dot: chosen step)")
         for ax in axes:
-            ax.set_xlabel("epoch")
+            ax.set_xlabel("optimizer step")
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes[1].legend(fontsize=7)
         fig.suptitle(f"{first['dataset']}, {first['size']} rows, seed {first['seed']}")

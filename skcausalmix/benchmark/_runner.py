@@ -36,19 +36,20 @@ class BenchmarkConfig:
     classic_augmenters: list = field(default_factory=lambda: list(DEFAULT_AUGMENTERS))
     classic_models: list = field(default_factory=lambda: list(CLASSIC_MODELS))
     model_path: str = "bundled"
-    epochs: int = 15
-    learning_rate: float = 1e-4
-    patience: int = 5
-    eval_metric: str = "roc_auc"
-    synthetic_ratio: float = 1.0
-    val_fraction: float = 0.25
+    validation_fraction: float = 0.25
     max_test: int = 1000
     max_features: int = None
     max_classes: int = None
-    context_size: int = 256
-    query_size: int = 128
-    n_estimators_validation: int = 2
-    n_estimators_inference: int | str = "auto"
+    # Fine-tuning settings: None keeps CausalMixTabPFNClassifier's own default.
+    max_iter: int = None
+    learning_rate: float | str = None
+    n_iter_no_change: int = None
+    scoring: str = None
+    n_synthetic: float = None
+    context_size: int = None
+    query_size: int = None
+    n_estimators_validation: int | str = None
+    n_estimators_inference: int | str = None
     time_limit: float = None
 
     def validate(self):
@@ -65,8 +66,8 @@ class BenchmarkConfig:
                              "augmenter x model pair.")
         if not self.sizes or min(self.sizes) < 8:
             raise ValueError("sizes must be training sizes of at least 8 rows.")
-        if not 0 < self.val_fraction < 1:
-            raise ValueError("val_fraction must be between 0 and 1.")
+        if not 0 < self.validation_fraction < 1:
+            raise ValueError("validation_fraction must be between 0 and 1.")
         if not self.seeds or min(self.seeds) < 0:
             raise ValueError(f"seeds must be one or more non-negative integers; got {self.seeds}.")
         for name, low in (("max_test", 1), ("max_features", 1), ("max_classes", 2)):
@@ -116,7 +117,7 @@ def run_one(run, config):
             # Both tracks see the same capped data: the model's limits.
             limits = _model_limits(config)
             X, y, caps = cap_dataset(X, y, max_classes=limits[0], max_features=limits[1])
-            parts = split_scarce(X, y, n_train=run["size"], val_fraction=config.val_fraction,
+            parts = split_scarce(X, y, n_train=run["size"], validation_fraction=config.validation_fraction,
                                  max_test=config.max_test, seed=run["seed"])
             record.update(caps=caps, n_features=int(X.shape[1]), n_classes=int(len(np.unique(y))),
                           n_train=len(parts[1]), n_val=len(parts[3]), n_test=len(parts[5]))
@@ -132,18 +133,21 @@ def run_one(run, config):
     return record
 
 
+#: BenchmarkConfig fields that are CausalMixTabPFNClassifier parameters of the same name.
+CLASSIFIER_FIELDS = ("max_iter", "learning_rate", "n_iter_no_change", "scoring", "context_size",
+                     "query_size", "n_estimators_validation", "n_estimators_inference", "time_limit")
+
+
 def _classifier(config, run):
     from ..finetuning import CausalMixTabPFNClassifier
 
-    params = finetune_params(run["method"], config.synthetic_ratio, run["seed"])
-    params.setdefault("epochs", config.epochs)
+    params = finetune_params(run["method"], config.n_synthetic, run["seed"])
+    for name in CLASSIFIER_FIELDS:
+        value = getattr(config, name)
+        if value is not None:
+            params.setdefault(name, value)
     return CausalMixTabPFNClassifier(
-        model_path=config.model_path, learning_rate=config.learning_rate,
-        patience=config.patience, eval_metric=config.eval_metric,
-        context_size=config.context_size, query_size=config.query_size,
-        n_estimators_validation=config.n_estimators_validation,
-        n_estimators_inference=config.n_estimators_inference, time_limit=config.time_limit,
-        device="cpu", random_state=run["seed"], **params,
+        model_path=config.model_path, device="cpu", random_state=run["seed"], **params,
     )
 
 
@@ -157,9 +161,10 @@ def _finetune(run, config, X_tr, y_tr, X_va, y_va, X_te, y_te):
     curve = lambda key: [h[key] for h in clf.history_]  # noqa: E731
     return {
         "test_roc_auc": scores["roc_auc"], "test_log_loss": scores["log_loss"],
-        "best_epoch": int(clf.best_epoch_), "stop_reason": clf.stop_reason_,
-        "n_synthetic": int(clf.n_synthetic_), "valid_curve": curve("valid_score"),
-        "valid_real_curve": curve("valid_real_roc_auc"), "test_curve": curve("eval_roc_auc"),
+        "best_iter": int(clf.best_iter_), "n_iter": int(clf.n_iter_), "stop_reason": clf.stop_reason_,
+        "n_synthetic": int(clf.n_synthetic_), "check_iters": curve("iter"),
+        "valid_curve": curve("valid_score"), "valid_real_curve": curve("valid_roc_auc"),
+        "test_curve": curve("eval_roc_auc"), "test_log_loss_curve": curve("eval_log_loss"),
         "train_loss_curve": curve("train_loss"),
         "model_path": str(clf.model_path_),
     }

@@ -11,6 +11,14 @@ from ._ensemble import ENSEMBLE_KEY, ensemble_spec
 
 ARCHITECTURE = "tabpfn_v3"
 
+#: Header key of the fine-tuning settings a checkpoint asks for (``learning_rate="auto"``).
+FINETUNING_KEY = "skcausalmix_finetuning"
+#: The learning rate of checkpoints that name none: tabpfn's own fine-tuning default for
+#: its official weights.
+OFFICIAL_LEARNING_RATE = 1e-5
+#: Our small checkpoints' rate, chosen by benchmarks/study_finetuning.py (see its results).
+SMALL_LEARNING_RATE = 1e-4
+
 # A small TabPFN v3: tens of thousands of times cheaper than the official one.
 SMALL_V3_CONFIG = {
     "embed_dim": 32,
@@ -26,6 +34,19 @@ SMALL_V3_CONFIG = {
     "decoder_num_heads": 2,
     "max_num_classes": 10,
 }
+
+
+def finetuning_spec():
+    """The fine-tuning settings our checkpoints ask for (stored under ``FINETUNING_KEY``)."""
+    return {"learning_rate": SMALL_LEARNING_RATE}
+
+
+def stored_learning_rate(path):
+    """The learning rate a checkpoint file asks for; tabpfn's default when it names none."""
+    from ._model_loading import check_checkpoint
+
+    spec = check_checkpoint(path).get(FINETUNING_KEY) or {}
+    return float(spec.get("learning_rate", OFFICIAL_LEARNING_RATE))
 
 
 def inference_config_dict():
@@ -82,6 +103,7 @@ def save_checkpoint(model, config, path, extra=None):
         "architecture_name": ARCHITECTURE,
         "inference_config": inference_config_dict(),
         ENSEMBLE_KEY: ensemble_spec(),
+        FINETUNING_KEY: finetuning_spec(),
         **(extra or {}),
     }
     return write_checkpoint(checkpoint, path)
@@ -108,7 +130,7 @@ def write_checkpoint(checkpoint, path):
 
 
 def refresh_inference_config(path, out=None):
-    """Rewrite a checkpoint's inference settings and ensemble to the current ones.
+    """Rewrite a checkpoint's inference settings, ensemble and fine-tuning settings to the current ones.
 
     Weights, architecture and config are kept as they are; ``out`` defaults
     to ``path`` (in place).
@@ -118,6 +140,7 @@ def refresh_inference_config(path, out=None):
     checkpoint = Checkpoint(str(path)).load()
     checkpoint["inference_config"] = inference_config_dict()
     checkpoint[ENSEMBLE_KEY] = ensemble_spec()
+    checkpoint[FINETUNING_KEY] = finetuning_spec()
     return write_checkpoint(checkpoint, path if out is None else out)
 
 

@@ -15,7 +15,6 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._messages import label_repr as _label
 from .._messages import user_stacklevel
-from .._progress import progress_bar
 from .._validation import check_labels_present
 from ..over_sampling._causal_mix import MIN_CLASS_ROWS
 from ..scm._table import validation_view
@@ -27,15 +26,7 @@ from ._ensemble import (
     stored_ensemble,
     take_columns,
 )
-from ._loop import (
-    SYNTHETIC_ROUTES,
-    EarlyStopping,
-    classification_scores,
-    lr_factor,
-    plan_episodes,
-    primary_score,
-    validation_split,
-)
+from ._loop import SYNTHETIC_ROUTES, validation_split
 
 
 class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
@@ -43,13 +34,16 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
 
     ``fit`` splits off a stratified real validation set, fits the augmenter
     (by default a :class:`~skcausalmix.over_sampling.CausalMixAugmenter`) on
-    the training part only, and fine-tunes TabPFN's weights with its own
-    loop: each step draws a context and a query set, with the synthetic rows
-    routed to the context, the query or both, and minimises the query
-    cross-entropy. After every epoch the model is scored on the validation
-    rows (and, optionally, on synthetic validation rows from the same SCM);
-    the best epoch's weights are restored. Predictions use the fine-tuned
-    weights with the real rows as context.
+    the training part only, and fine-tunes TabPFN's weights for up to
+    ``max_iter`` optimizer steps. Each step draws a fresh random context and
+    query from the training rows, with the synthetic rows routed to the
+    context, the query or both, and minimises the query cross-entropy, so the
+    number of steps does not depend on the size of the table. Every
+    ``validation_interval`` steps the ensemble that ``predict`` runs is scored
+    on the validation rows (by default their log-loss, which unlike ROC-AUC on
+    a few rows rarely ties); the best check's weights are kept, which is the
+    zero-shot model only when no step improved validation. Predictions use the
+    fine-tuned weights with all real rows as context.
 
     Parameters
     ----------
@@ -63,32 +57,28 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         ``CausalMixAugmenter()``; None gives plain fine-tuning through the same
         loop; any imbalanced-learn over-sampler (e.g. ``SMOTE()``) is cloned and
         fitted on the training part (an under-sampler is an error: it adds no
-        rows). Samplers with an ``n_synthetic``
-        parameter get ``synthetic_ratio`` unless they were given a
+        rows). Samplers with an ``n_synthetic`` parameter get this
+        estimator's ``n_synthetic`` unless they were given a
         ``sampling_strategy`` (balancing); others follow their own
         ``sampling_strategy``.
-    synthetic_ratio : float, default=1.0
-        Synthetic rows per real training row.
+    n_synthetic : float, default=1.0
+        Synthetic rows per real training row (the augmenter's ``n_synthetic``).
     synthetic_in : {"context", "query", "both"}, default="both"
         Where synthetic rows go during fine-tuning.
     synthetic_validation : "auto" or float, default="auto"
-        Synthetic validation rows per real validation row, sampled from an SCM
-        fitted on the training part only, and pooled with the real validation
-        rows for early stopping. "auto" is 1.0 when the augmenter has a fitted
-        ``scm_`` and 0 otherwise; 0 uses real rows only.
-    validation_size : float or int, default=0.2
-        Share (float) or number (int) of the rows held out for validation,
-        stratified. Ignored when ``X_val`` is given to ``fit``.
-    eval_metric : {"roc_auc", "log_loss"}, default="roc_auc"
-        Validation metric for early stopping (one-vs-rest macro ROC-AUC for
-        more than two classes).
-    epochs : int, default=20
-        Maximum number of epochs; an epoch is one pass over the rows in
-        episodes of ``context_size + query_size`` rows.
-    learning_rate : float, default=3e-5
-    warmup_fraction : float, default=0.1
-        Share of all planned steps with a linear learning-rate warm-up; the
-        rate then follows a cosine decay to 10 %.
+        Synthetic validation rows per real validation row, sampled from the
+        augmenter's SCM (fitted on the training part only) and pooled with
+        the real validation rows for early stopping. "auto" is 0: the
+        fine-tuning study found that pooled synthetic rows do not make
+        validation track test better (see Notes).
+    max_iter : int, default=100
+        Maximum number of optimizer steps. 0 gives zero-shot TabPFN.
+    learning_rate : "auto" or float, default="auto"
+        AdamW learning rate. "auto" takes the rate the checkpoint's header
+        asks for (the bundled model's), else tabpfn's default for its official
+        weights (1e-5).
+    warmup_iter : int, default=10
+        Steps of linear learning-rate warm-up; the rate is constant after.
     weight_decay : float, default=0.01
         AdamW weight decay.
     grad_clip : float or None, default=1.0
@@ -97,21 +87,33 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         Maximum context rows per step.
     query_size : int, default=128
         Maximum query rows per step.
+    early_stopping : bool, default=True
+        Stop after ``n_iter_no_change`` checks without improvement. The best
+        check's weights are kept either way.
+    validation_fraction : float or int, default=0.2
+        Share (float) or number (int) of the rows held out for validation,
+        stratified. Ignored when ``X_val`` is given to ``fit``. When no split
+        is possible (a class with a single row), fine-tuning runs without
+        validation for ``max_iter`` steps, with a warning.
+    validation_interval : int, default=10
+        Optimizer steps between two validation checks.
+    n_iter_no_change : int, default=3
+        Validation checks without improvement before stopping.
+    tol : float, default=1e-4
+        Smallest validation improvement that counts.
+    scoring : {"log_loss", "roc_auc"}, default="log_loss"
+        Validation score for early stopping. "roc_auc" (one-vs-rest macro for
+        more than two classes) breaks its ties with log-loss.
     n_estimators_finetune : int, default=1
         TabPFN ensemble members per training step.
-    n_estimators_validation : int, default=2
-        Ensemble members when scoring the validation set.
+    n_estimators_validation : int or "auto", default="auto"
+        Ensemble members when scoring the validation set, in the deployed
+        configuration; "auto" scores the deployed ensemble itself.
     n_estimators_inference : int or "auto", default="auto"
         Ensemble members of the final model. "auto" takes the ensemble the
         checkpoint asks for: for the bundled model 32 members, 24 of them on
         random 5-column subsets of the columns that vary in the training
         rows; tabpfn's 8 for the official weights.
-    early_stopping : bool, default=True
-        Stop after ``patience`` epochs without improvement. The best epoch's
-        weights are restored either way.
-    patience : int, default=5
-    min_delta : float, default=1e-4
-        Smallest validation improvement that counts.
     device : str, default="auto"
         torch device; "auto" uses a GPU when there is one.
     time_limit : float or None, default=None
@@ -121,7 +123,7 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         pretrained for (and more than 1000 rows on CPU).
     random_state : int, RandomState instance or None, default=None
     verbose : int, default=0
-        1 shows a progress bar over epochs.
+        1 shows a progress bar over steps.
 
     Attributes
     ----------
@@ -130,18 +132,29 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Only when ``X`` has string column names.
     history_ : list of dict
-        One record per epoch (epoch 0 is the model before fine-tuning) with
-        keys ``epoch``, ``train_loss`` (mean query cross-entropy, None at
-        epoch 0), ``n_steps``, ``lr``, ``valid_real_roc_auc``,
-        ``valid_real_log_loss``, ``valid_synthetic_roc_auc``,
+        One record per validation check (the first is the model before
+        fine-tuning) with keys ``iter`` (optimizer steps so far),
+        ``train_loss`` (mean query cross-entropy since the last check, None
+        at the first), ``lr``, ``valid_roc_auc``, ``valid_log_loss`` (real
+        validation rows), ``valid_synthetic_roc_auc``,
         ``valid_synthetic_log_loss`` (None without synthetic validation),
-        ``valid_score`` (the early-stopping score, higher is better),
-        ``eval_roc_auc`` and ``eval_log_loss`` (scores on ``eval_set``, None
-        without it), ``improved`` and ``time`` (seconds since ``fit`` started).
-    best_epoch_ : int
-        The epoch whose weights were restored (0: fine-tuning did not help).
+        ``valid_score`` (the early-stopping score, higher is better:
+        minus the log-loss, or the ROC-AUC), ``eval_roc_auc`` and
+        ``eval_log_loss`` (scores on ``eval_set``, None without it),
+        ``improved`` and ``time`` (seconds since ``fit`` started). Empty
+        when fine-tuning ran without validation.
+    n_iter_ : int
+        Optimizer steps taken.
+    best_iter_ : int
+        The step whose weights were kept (0: no step improved validation).
     stop_reason_ : str
-        "epochs", "early_stopping" or "time_limit".
+        "max_iter", "early_stopping", "time_limit", "no_valid_episode" (no
+        draw put every query class in the context) or "no_validation".
+    n_skipped_steps_ : int
+        Episodes drawn but not trained on because their context lacked a
+        class of their query.
+    learning_rate_ : float
+        The learning rate used (``learning_rate`` resolved).
     augmenter_ : sampler or None
         The fitted augmenter (fitted on the training part only).
     n_synthetic_ : int
@@ -160,12 +173,18 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         The columns ``model_`` sees: those that vary in the final context
         (tabpfn would drop the others from every member).
 
+    Notes
+    -----
+    The defaults (steps, learning rate, validation signal) come from the
+    fine-tuning study in ``benchmarks/results/finetuning_study.md``, chosen on
+    part of the benchmark tables and reported on the others.
+
     Examples
     --------
     >>> from sklearn.datasets import load_breast_cancer
     >>> from skcausalmix.finetuning import CausalMixTabPFNClassifier
     >>> X, y = load_breast_cancer(return_X_y=True)
-    >>> clf = CausalMixTabPFNClassifier(model_path="bundled", epochs=2,
+    >>> clf = CausalMixTabPFNClassifier(model_path="bundled", max_iter=20,
     ...                                 random_state=0)  # doctest: +SKIP
     >>> clf.fit(X[:200], y[:200]).score(X[200:], y[200:])  # doctest: +SKIP
     """
@@ -173,27 +192,28 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
     _parameter_constraints = {
         "model_path": [str, os.PathLike],
         "augmenter": [StrOptions({"causalmix"}), HasMethods(["fit_resample"]), None],
-        "synthetic_ratio": [Interval(Real, 0, None, closed="left")],
+        "n_synthetic": [Interval(Real, 0, None, closed="left")],
         "synthetic_in": [StrOptions(set(SYNTHETIC_ROUTES))],
         "synthetic_validation": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
-        "validation_size": [
-            Interval(Real, 0, 1, closed="neither"),
-            Interval(Integral, 1, None, closed="left"),
-        ],
-        "eval_metric": [StrOptions({"roc_auc", "log_loss"})],
-        "epochs": [Interval(Integral, 0, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "warmup_fraction": [Interval(Real, 0, 1, closed="both")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "learning_rate": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
+        "warmup_iter": [Interval(Integral, 0, None, closed="left")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "grad_clip": [Interval(Real, 0, None, closed="neither"), None],
         "context_size": [Interval(Integral, 2, None, closed="left")],
         "query_size": [Interval(Integral, 1, None, closed="left")],
-        "n_estimators_finetune": [Interval(Integral, 1, None, closed="left")],
-        "n_estimators_validation": [Interval(Integral, 1, None, closed="left")],
-        "n_estimators_inference": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
-        "patience": [Interval(Integral, 1, None, closed="left")],
-        "min_delta": [Interval(Real, 0, None, closed="left")],
+        "validation_fraction": [
+            Interval(Real, 0, 1, closed="neither"),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "validation_interval": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "scoring": [StrOptions({"roc_auc", "log_loss"})],
+        "n_estimators_finetune": [Interval(Integral, 1, None, closed="left")],
+        "n_estimators_validation": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "n_estimators_inference": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "device": [str],
         "time_limit": [Interval(Real, 0, None, closed="neither"), None],
         "ignore_pretraining_limits": ["boolean"],
@@ -206,24 +226,25 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         *,
         model_path="auto",
         augmenter="causalmix",
-        synthetic_ratio=1.0,
+        n_synthetic=1.0,
         synthetic_in="both",
         synthetic_validation="auto",
-        validation_size=0.2,
-        eval_metric="roc_auc",
-        epochs=20,
-        learning_rate=3e-5,
-        warmup_fraction=0.1,
+        max_iter=100,
+        learning_rate="auto",
+        warmup_iter=10,
         weight_decay=0.01,
         grad_clip=1.0,
         context_size=256,
         query_size=128,
-        n_estimators_finetune=1,
-        n_estimators_validation=2,
-        n_estimators_inference="auto",
         early_stopping=True,
-        patience=5,
-        min_delta=1e-4,
+        validation_fraction=0.2,
+        validation_interval=10,
+        n_iter_no_change=3,
+        tol=1e-4,
+        scoring="log_loss",
+        n_estimators_finetune=1,
+        n_estimators_validation="auto",
+        n_estimators_inference="auto",
         device="auto",
         time_limit=None,
         ignore_pretraining_limits=False,
@@ -232,24 +253,25 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
     ):
         self.model_path = model_path
         self.augmenter = augmenter
-        self.synthetic_ratio = synthetic_ratio
+        self.n_synthetic = n_synthetic
         self.synthetic_in = synthetic_in
         self.synthetic_validation = synthetic_validation
-        self.validation_size = validation_size
-        self.eval_metric = eval_metric
-        self.epochs = epochs
+        self.max_iter = max_iter
         self.learning_rate = learning_rate
-        self.warmup_fraction = warmup_fraction
+        self.warmup_iter = warmup_iter
         self.weight_decay = weight_decay
         self.grad_clip = grad_clip
         self.context_size = context_size
         self.query_size = query_size
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.validation_interval = validation_interval
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.scoring = scoring
         self.n_estimators_finetune = n_estimators_finetune
         self.n_estimators_validation = n_estimators_validation
         self.n_estimators_inference = n_estimators_inference
-        self.early_stopping = early_stopping
-        self.patience = patience
-        self.min_delta = min_delta
         self.device = device
         self.time_limit = time_limit
         self.ignore_pretraining_limits = ignore_pretraining_limits
@@ -258,7 +280,7 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, X_val=None, y_val=None, eval_set=None):
+    def fit(self, X, y, *, X_val=None, y_val=None, eval_set=None):
         """Fine-tune on ``(X, y)``, validating on a split of it or on ``(X_val, y_val)``.
 
         Parameters
@@ -266,11 +288,11 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         X : array-like or DataFrame of shape (n_samples, n_features)
             May hold categorical (string, category, bool) columns and NaN.
         y : array-like of shape (n_samples,)
-        X_val, y_val : optional
+        X_val, y_val : optional, keyword-only
             A separate real validation set; then all of ``X`` is training data
             and the final context.
-        eval_set : tuple (X_eval, y_eval), optional
-            Rows scored after every epoch for monitoring only (as in
+        eval_set : tuple (X_eval, y_eval), optional, keyword-only
+            Rows scored at every validation check for monitoring only (as in
             LightGBM's ``eval_set``): their scores go to ``history_`` as
             ``eval_roc_auc`` and ``eval_log_loss`` and never influence training
             or early stopping. Use it to see how validation tracks a test set.
@@ -282,7 +304,9 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         import torch
 
         from . import _tabpfn_adapter as tabpfn
+        from ._checkpoint import stored_learning_rate
         from ._model_loading import resolve_model_path
+        from ._training import FineTuningLoop
 
         start = time.perf_counter()
         if y is None:
@@ -307,135 +331,65 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
 
         self.model_path_ = resolve_model_path(self.model_path)
         self.ensemble_ = stored_ensemble(self.model_path_)  # the header, before any long work
+        self.learning_rate_ = (stored_learning_rate(self.model_path_) if self.learning_rate == "auto"
+                               else float(self.learning_rate))
         device = _resolve_device(self.device)
         clf = tabpfn.trainable_classifier(
             self.model_path_, n_estimators=self.n_estimators_finetune, device=device,
             random_state=seed, ignore_pretraining_limits=self.ignore_pretraining_limits,
         )
         self._check_limits(tabpfn.model_limits(clf), len(X_context), device)
-
-        X_syn, y_syn = self._synthesize(X_tr, y_tr, seed)
-        X_syn_va, y_syn_va = self._synthesize_validation(y_va, rng)
-
-        def make_eval(weights_of, n_estimators, X_fit, y_fit):
-            return tabpfn.frozen_copy(
-                weights_of, n_estimators=n_estimators, device=device, random_state=seed,
-                ignore_pretraining_limits=self.ignore_pretraining_limits,
-            ).fit(X_fit, y_fit)
-
-        def evaluate():
-            model = make_eval(clf, self.n_estimators_validation, X_tr, y_tr)
-            proba_real = model.predict_proba(X_va)
-            real = classification_scores(y_va, proba_real, n_classes)
-            record = {"valid_real_roc_auc": real["roc_auc"], "valid_real_log_loss": real["log_loss"],
-                      "valid_synthetic_roc_auc": None, "valid_synthetic_log_loss": None}
-            pooled = real
-            if len(y_syn_va):
-                proba_syn = model.predict_proba(X_syn_va)
-                synth = classification_scores(y_syn_va, proba_syn, n_classes)
-                record["valid_synthetic_roc_auc"] = synth["roc_auc"]
-                record["valid_synthetic_log_loss"] = synth["log_loss"]
-                pooled = classification_scores(
-                    np.r_[y_va, y_syn_va],
-                    np.vstack([proba_real, proba_syn]),
-                    n_classes,
-                )
-            record["valid_score"] = primary_score(pooled, self.eval_metric)
-            record["eval_roc_auc"] = record["eval_log_loss"] = None
-            if X_ev is not None:
-                monitored = classification_scores(y_ev, model.predict_proba(X_ev), n_classes)
-                record["eval_roc_auc"] = monitored["roc_auc"]
-                record["eval_log_loss"] = monitored["log_loss"]
-            return record
-
-        self._fine_tune(clf, X_tr, y_tr, X_syn, y_syn, evaluate, rng, seed, start)
-
         settings = (ensemble_settings(self.ensemble_, tabpfn.preprocess_configs(clf))
                     if self.ensemble_ else None)
-        self.model_ = tabpfn.frozen_copy(
-            clf, n_estimators=member_count(self.n_estimators_inference, self.ensemble_),
-            device=device, random_state=seed,
-            ignore_pretraining_limits=self.ignore_pretraining_limits, settings=settings,
-        )
-        self.inference_features_ = fit_on_varying_columns(self.model_, X_context, y_context, settings)
+
+        def deployed(weights_of, n_estimators):
+            return tabpfn.frozen_copy(
+                weights_of, n_estimators=member_count(n_estimators, self.ensemble_), device=device,
+                random_state=seed, ignore_pretraining_limits=self.ignore_pretraining_limits,
+                settings=settings,
+            )
+
+        X_syn, y_syn = self._synthesize(X_tr, y_tr, seed)
+        self.n_iter_, self.best_iter_, self.n_skipped_steps_, self.history_ = 0, 0, 0, []
+        self.stop_reason_ = "max_iter"
+        if self.max_iter > 0:
+            loop = FineTuningLoop(
+                clf, (X_tr, y_tr, X_syn, y_syn), self._validation_sets(X_va, y_va, X_ev, y_ev, rng),
+                lambda weights_of: _Predictor(deployed(weights_of, self.n_estimators_validation),
+                                              X_tr, y_tr, n_classes, settings),
+                n_classes=n_classes, scoring=self.scoring, learning_rate=self.learning_rate_,
+                weight_decay=self.weight_decay, grad_clip=self.grad_clip,
+                warmup_iter=self.warmup_iter, context_size=self.context_size,
+                query_size=self.query_size, synthetic_in=self.synthetic_in, rng=rng, seed=seed,
+            )
+            if X_va is None:
+                warnings.warn(
+                    "No validation split is possible (a class has a single row): fine-tuning runs "
+                    f"{self.max_iter} steps without early stopping. Pass X_val, y_val to validate, "
+                    "or max_iter=0 for zero-shot TabPFN.", UserWarning, stacklevel=user_stacklevel(),
+                )
+            self.history_, self.best_iter_, self.stop_reason_ = loop.run(
+                max_iter=self.max_iter, validation_interval=self.validation_interval,
+                n_iter_no_change=self.n_iter_no_change if self.early_stopping else None,
+                tol=self.tol, time_limit=self.time_limit, start=start, verbose=self.verbose,
+            )
+            self.n_iter_, self.n_skipped_steps_ = loop.n_iter, loop.n_skipped_steps
+        else:
+            self.n_synthetic_validation_ = 0
+        predictor = _Predictor(deployed(clf, self.n_estimators_inference), X_context, y_context,
+                               n_classes, settings)
+        self.model_, self.inference_features_ = predictor.model, predictor.columns
         return self
 
-    def _fine_tune(self, clf, X_tr, y_tr, X_syn, y_syn, evaluate, rng, seed, start):
-        """The training loop: episodes -> loss -> AdamW step; validate each epoch."""
-        import torch
-
-        from . import _tabpfn_adapter as tabpfn
-
-        net = tabpfn.network(clf)
-        optimizer = torch.optim.AdamW(net.parameters(), lr=self.learning_rate,
-                                      weight_decay=self.weight_decay)
-        stopper = EarlyStopping(self.patience if self.early_stopping else None, self.min_delta)
-
-        def snapshot():
-            return {k: v.detach().clone() for k, v in net.state_dict().items()}
-
-        def out_of_time():
-            return self.time_limit is not None and time.perf_counter() - start > self.time_limit
-
-        def plan():
-            return plan_episodes(y_tr, y_syn, rng, context_size=self.context_size,
-                                 query_size=self.query_size, synthetic_in=self.synthetic_in)
-
-        first = plan()
-        total_steps = max(1, len(first) * self.epochs)
-        warmup = int(self.warmup_fraction * total_steps)
-        self.history_ = []
-        self.stop_reason_ = "epochs"
-        self.n_skipped_steps_ = 0
-        step = 0
-        bar = progress_bar(self.epochs, self.verbose, "fine-tuning", unit="epoch")
-
-        def record(epoch, losses, n_steps):
-            entry = {"epoch": epoch, "train_loss": float(np.mean(losses)) if losses else None,
-                     "n_steps": n_steps, "lr": optimizer.param_groups[0]["lr"], **evaluate()}
-            entry["improved"], stop = stopper.update(epoch, entry["valid_score"], snapshot)
-            entry["time"] = time.perf_counter() - start
-            self.history_.append(entry)
-            if bar is not None:
-                bar.update(1 if epoch else 0)
-                bar.set_postfix(loss=entry["train_loss"], valid=round(entry["valid_score"], 4))
-            return stop
-
-        record(0, [], 0)
-        for epoch in range(1, self.epochs + 1):
-            if out_of_time():
-                self.stop_reason_ = "time_limit"
-                break
-            net.train()
-            losses = []
-            for ctx_r, ctx_s, q_r, q_s in first if epoch == 1 else plan():
-                if out_of_time():
-                    break
-                batch = tabpfn.episode_batch(
-                    clf, _rows(X_tr, ctx_r, X_syn, ctx_s), np.r_[y_tr[ctx_r], y_syn[ctx_s]],
-                    _rows(X_tr, q_r, X_syn, q_s), np.r_[y_tr[q_r], y_syn[q_s]], seed + step,
-                )
-                if not tabpfn.context_has_query_labels(batch):
-                    self.n_skipped_steps_ += 1
-                    continue
-                for group in optimizer.param_groups:
-                    group["lr"] = self.learning_rate * lr_factor(step, total_steps, warmup)
-                loss = tabpfn.episode_loss(clf, batch)
-                optimizer.zero_grad()
-                loss.backward()
-                if self.grad_clip is not None:
-                    torch.nn.utils.clip_grad_norm_(net.parameters(), self.grad_clip)
-                optimizer.step()
-                losses.append(loss.item())
-                step += 1
-            net.eval()
-            if record(epoch, losses, len(losses)):
-                self.stop_reason_ = "early_stopping"
-                break
-        if bar is not None:
-            bar.close()
-        tabpfn.load_weights(clf, stopper.best_state)
-        self.best_epoch_ = stopper.best_epoch
+    def _validation_sets(self, X_va, y_va, X_ev, y_ev, rng):
+        self.n_synthetic_validation_ = 0
+        if X_va is None:
+            return None
+        return {
+            "real": (X_va, y_va),
+            "synthetic": self._synthesize_validation(y_va, rng),
+            "eval": (X_ev, y_ev) if X_ev is not None else None,
+        }
 
     # ---------------------------------------------------------- data helpers
     def _check_table(self, X, y=None, *, reset):
@@ -479,31 +433,29 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError(
                     f"y_val holds classes not seen in y: {sorted(map(str, set(y_val[unknown])))[:5]}."
                 )
-            if self.eval_metric == "roc_auc" and len(np.unique(y_val)) < 2:
+            if self.scoring == "roc_auc" and len(np.unique(y_val)) < 2:
                 # Every validation score would be NaN, and early stopping blind.
                 raise ValueError(
                     f"y_val holds a single class ({_label(y_val[0])}): validation ROC-AUC needs two "
-                    "or more. Pass validation rows of several classes, or eval_metric='log_loss'."
+                    "or more. Pass validation rows of several classes, or scoring='log_loss'."
                 )
             y_va = np.searchsorted(self.classes_, y_val)
             return X, codes, X_val, y_va, X, codes
         counts = np.bincount(codes)
         # Rows of single-row classes cannot be split: they stay in training.
         splittable = np.flatnonzero(counts[codes] >= 2)
-        n_val = self.validation_size if isinstance(self.validation_size, Integral) else int(
-            round(self.validation_size * len(splittable)))
+        n_val = self.validation_fraction if isinstance(self.validation_fraction, Integral) else int(
+            round(self.validation_fraction * len(splittable)))
         n_split_classes = int((counts >= 2).sum())
-        if n_split_classes < 2:
-            raise ValueError(
-                "A stratified validation split needs at least two classes with 2 or more "
-                f"rows; classes with a single row: {[_label(c) for c in self.classes_[counts < 2]][:5]}. "
-                "Pass X_val, y_val instead."
-            )
+        if self.max_iter == 0 or n_split_classes < 2:
+            # Zero-shot needs no validation; without two splittable classes there is none to
+            # have (fit warns and fine-tunes without it).
+            return X, codes, None, None, X, codes
         n_val = max(n_val, n_split_classes)
         if len(splittable) - n_val < n_split_classes:
             raise ValueError(
-                f"validation_size={self.validation_size} leaves too few training rows "
-                f"({len(codes)} rows, {len(counts)} classes); use a smaller validation_size, "
+                f"validation_fraction={self.validation_fraction} leaves too few training rows "
+                f"({len(codes)} rows, {len(counts)} classes); use a smaller validation_fraction, "
                 "more data, or pass X_val, y_val."
             )
         idx_tr, idx_va = validation_split(codes, n_val, seed)
@@ -555,7 +507,7 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
 
     def _synthesize(self, X_tr, y_tr, seed):
         """Fit the augmenter on the training part; return only its new rows."""
-        self.augmenter_ = _make_augmenter(self.augmenter, self.synthetic_ratio, seed)
+        self.augmenter_ = _make_augmenter(self.augmenter, self.n_synthetic, seed)
         if self.augmenter_ is None:
             self.n_synthetic_ = 0
             return _take(X_tr, np.arange(0)), y_tr[:0]
@@ -592,10 +544,10 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         scm = getattr(self.augmenter_, "scm_", None)
         ratio = self.synthetic_validation
         if ratio == "auto":
-            ratio = 1.0 if scm is not None else 0.0
+            ratio = 0.0
         self.n_synthetic_validation_ = 0
         if ratio == 0:
-            return None, np.zeros(0, dtype=int)
+            return None
         if scm is None:
             raise ValueError(
                 "synthetic_validation needs an augmenter with a fitted structural causal model "
@@ -614,10 +566,7 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         """Class probabilities from the fine-tuned model, columns in ``classes_`` order."""
         check_is_fitted(self, "model_")
         X = self._check_table(X, reset=False)
-        proba = self.model_.predict_proba(take_columns(X, self.inference_features_))
-        out = np.zeros((len(proba), len(self.classes_)))
-        out[:, np.asarray(self.model_.classes_, dtype=int)] = proba
-        return out
+        return _full_proba(self.model_, self.inference_features_, X, len(self.classes_))
 
     def predict(self, X):
         """Most probable class."""
@@ -704,15 +653,24 @@ def _take(X, idx):
     return X.iloc[idx].reset_index(drop=True) if isinstance(X, pd.DataFrame) else X[idx]
 
 
-def _rows(X_real, idx_real, X_syn, idx_syn):
-    if isinstance(X_real, pd.DataFrame):
-        parts = [X_real.iloc[idx_real]]
-        if len(idx_syn):
-            parts.append(X_syn.iloc[idx_syn])
-        return pd.concat(parts, ignore_index=True)
-    if len(idx_syn):
-        return np.concatenate([X_real[idx_real], X_syn[idx_syn]])
-    return X_real[idx_real]
+class _Predictor:
+    """A fitted tabpfn model on the columns that vary, answering in ``n_classes`` columns."""
+
+    def __init__(self, model, X, y, n_classes, settings=None):
+        self.model = model
+        self.n_classes = n_classes
+        self.columns = fit_on_varying_columns(model, X, y, settings)
+
+    def predict_proba(self, X):
+        return _full_proba(self.model, self.columns, X, self.n_classes)
+
+
+def _full_proba(model, columns, X, n_classes):
+    # tabpfn answers for the classes of its context; a column per class of y.
+    proba = model.predict_proba(take_columns(X, columns))
+    out = np.zeros((len(proba), n_classes))
+    out[:, np.asarray(model.classes_, dtype=int)] = proba
+    return out
 
 
 def _numeric_if_possible(X):

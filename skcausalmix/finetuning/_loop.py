@@ -1,7 +1,7 @@
 """Small pieces of the fine-tuning loop: episodes, schedule, metrics, early stopping.
 
-Nothing here knows about tabpfn; the loop itself lives in
-``CausalMixTabPFNClassifier._fine_tune``.
+Nothing here knows about tabpfn or torch; the loop itself is
+:mod:`skcausalmix.finetuning._training`.
 """
 
 import math
@@ -12,36 +12,31 @@ from sklearn.metrics import log_loss, roc_auc_score
 SYNTHETIC_ROUTES = ("context", "query", "both")
 
 
-def plan_episodes(y_real, y_synth, rng, *, context_size, query_size, synthetic_in):
-    """Split one epoch's rows into context/query episodes.
+def draw_episode(y_real, y_synth, rng, *, context_size, query_size, synthetic_in):
+    """One training step's rows: a fresh random context/query split.
 
-    Real rows are shuffled, cut into episodes, and split within each episode
-    into context and query per class (stratified). Synthetic rows are cut into
-    the same number of episodes and routed by ``synthetic_in``.
+    Real rows are split per class (stratified) into context and query in the
+    proportion ``context_size : query_size``; synthetic rows are routed by
+    ``synthetic_in`` ("both" splits them the same way). Each side is then
+    capped at its size, trimming real and synthetic rows in proportion.
+    Every step draws anew, so the number of optimizer steps does not depend
+    on the size of the table.
 
-    Returns a list of ``(ctx_real, ctx_synth, query_real, query_synth)`` index
-    arrays into the real and synthetic rows.
+    Returns ``(ctx_real, ctx_synth, query_real, query_synth)``, index arrays
+    into the real and synthetic rows.
     """
-    n_real, n_synth = len(y_real), len(y_synth)
-    size = context_size + query_size
-    query_share = query_size / size
-    n_episodes = max(1, round((n_real + n_synth) / size))
-    real_chunks = np.array_split(rng.permutation(n_real), n_episodes)
-    synth_chunks = np.array_split(rng.permutation(n_synth), n_episodes)
-    episodes = []
-    for real, synth in zip(real_chunks, synth_chunks):
-        ctx_r, q_r = _stratified_split(real, y_real, query_share, rng)
-        if synthetic_in == "context":
-            ctx_s, q_s = synth, synth[:0]
-        elif synthetic_in == "query":
-            ctx_s, q_s = synth[:0], synth
-        else:
-            ctx_s, q_s = _stratified_split(synth, y_synth, query_share, rng)
-        ctx_r, ctx_s = _cap(ctx_r, ctx_s, context_size)
-        q_r, q_s = _cap(q_r, q_s, query_size)
-        if len(q_r) + len(q_s) and len(ctx_r) + len(ctx_s):
-            episodes.append((ctx_r, ctx_s, q_r, q_s))
-    return episodes
+    query_share = query_size / (context_size + query_size)
+    ctx_r, q_r = _stratified_split(rng.permutation(len(y_real)), y_real, query_share, rng)
+    synth = rng.permutation(len(y_synth))
+    if synthetic_in == "context":
+        ctx_s, q_s = synth, synth[:0]
+    elif synthetic_in == "query":
+        ctx_s, q_s = synth[:0], synth
+    else:
+        ctx_s, q_s = _stratified_split(synth, y_synth, query_share, rng)
+    ctx_r, ctx_s = _cap(ctx_r, ctx_s, context_size)
+    q_r, q_s = _cap(q_r, q_s, query_size)
+    return ctx_r, ctx_s, q_r, q_s
 
 
 def validation_split(y, n_val, seed):
@@ -84,12 +79,15 @@ def _cap(real, synth, limit):
     return real[:keep_real], synth[: limit - keep_real]
 
 
-def lr_factor(step, total_steps, warmup_steps):
-    """Linear warm-up, then cosine decay to 10 % of the base rate."""
+def lr_factor(step, warmup_steps):
+    """Linear warm-up over ``warmup_steps``, then the base rate.
+
+    A constant rate after warm-up makes step ``k`` the same whatever the
+    step budget, so early stopping compares like with like.
+    """
     if warmup_steps and step < warmup_steps:
         return (step + 1) / warmup_steps
-    progress = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))
-    return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress))
+    return 1.0
 
 
 def classification_scores(y_true, proba, n_classes):
@@ -111,42 +109,62 @@ def classification_scores(y_true, proba, n_classes):
     }
 
 
-def primary_score(scores, metric):
-    """The early-stopping score: higher is better."""
-    return scores["roc_auc"] if metric == "roc_auc" else -scores["log_loss"]
+def validation_score(scores, scoring):
+    """The early-stopping score as ``(primary, tie_breaker)``, higher is better.
+
+    ROC-AUC on a few validation rows is coarse (often exactly 1.0): its ties
+    are broken by log-loss, so a run that keeps the same ranking but grows
+    more confident still counts as better.
+    """
+    if scoring == "roc_auc":
+        return scores["roc_auc"], -scores["log_loss"]
+    return -scores["log_loss"], None
 
 
 class EarlyStopping:
-    """Remember the best epoch and say when patience has run out.
+    """Remember the best check and say when patience has run out.
 
     Parameters
     ----------
-    patience : int or None
-        Epochs without an improvement of more than ``min_delta`` before
-        stopping; None never stops early (the best epoch is still restored).
-    min_delta : float
+    n_iter_no_change : int or None
+        Checks without an improvement of more than ``tol`` before stopping;
+        None never stops early (the best check is still restored).
+    tol : float
+        Smallest improvement of the primary score that counts. When the
+        primary scores are equal, a better tie-breaker counts.
     """
 
-    def __init__(self, patience, min_delta):
-        self.patience = patience
-        self.min_delta = min_delta
-        self.best_score = -np.inf
-        self.best_epoch = None
+    def __init__(self, n_iter_no_change, tol):
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.best_score = None
+        self.best_iter = None
         self.best_state = None
         self._waited = 0
 
-    def update(self, epoch, score, state_fn):
-        """Record ``score``; ``state_fn()`` snapshots the weights when it improves.
+    def update(self, iteration, score, state_fn):
+        """Record ``score`` (a ``validation_score`` pair); ``state_fn()`` snapshots the weights.
 
         Returns ``(improved, stop)``.
         """
-        improved = bool(np.isfinite(score) and score > self.best_score + self.min_delta)
-        if improved or self.best_epoch is None:
-            self.best_score = score if np.isfinite(score) else self.best_score
-            self.best_epoch = epoch
+        improved = self.best_iter is not None and _better(score, self.best_score, self.tol)
+        if improved or self.best_iter is None:
+            self.best_score = score
+            self.best_iter = iteration
             self.best_state = state_fn()
             self._waited = 0
         else:
             self._waited += 1
-        stop = self.patience is not None and self._waited >= self.patience
+        stop = self.n_iter_no_change is not None and self._waited >= self.n_iter_no_change
         return improved, stop
+
+
+def _better(score, best, tol):
+    primary, tie = score
+    best_primary, best_tie = best
+    if not np.isfinite(primary):
+        return False
+    if not np.isfinite(best_primary) or primary > best_primary + tol:
+        return True
+    return bool(primary == best_primary and tie is not None and np.isfinite(tie)
+                and tie > best_tie + tol)

@@ -92,10 +92,10 @@ def test_graph_prints_edges_and_writes_pictures(table, tmp_path):
 def test_finetune_then_predict(table, tmp_path, tiny_checkpoint):
     path, frame = table
     out = cli("finetune", path, "-t", "target", "-o", "model.joblib", "--model", tiny_checkpoint,
-              "--epochs", "1", "--history", "h.csv", "--curves", "c.png", "-q", cwd=tmp_path)
+              "--max-iter", "2", "--history", "h.csv", "--curves", "c.png", "-q", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     history = pd.read_csv(tmp_path / "h.csv")
-    assert list(history["epoch"]) == [0, 1] and "valid_real_roc_auc" in history
+    assert list(history["iter"]) == [0, 2] and "valid_roc_auc" in history
     assert (tmp_path / "c.png").stat().st_size > 1000
     new = frame.drop(columns="target").iloc[:30]
     new.to_csv(tmp_path / "new.csv", index=False)

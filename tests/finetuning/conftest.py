@@ -11,6 +11,6 @@ def small_data():
 
 
 FAST = dict(
-    epochs=2, n_estimators_validation=1, n_estimators_inference=1, context_size=48,
-    query_size=16, random_state=0,
+    max_iter=4, validation_interval=2, warmup_iter=0, n_estimators_validation=1,
+    n_estimators_inference=1, context_size=48, query_size=16, random_state=0,
 )

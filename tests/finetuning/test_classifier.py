@@ -45,14 +45,23 @@ def test_is_a_classifier_with_sklearn_attributes(tiny_checkpoint, small_data):
     proba = clf.predict_proba(X)
     assert proba.shape == (90, 2) and np.allclose(proba.sum(1), 1)
     assert set(clf.predict(X)) <= {0, 1}
-    assert 0 <= clf.score(X, y) <= 1
-    assert [h["epoch"] for h in clf.history_] == [0, 1, 2]
-    keys = {"epoch", "train_loss", "n_steps", "lr", "valid_real_roc_auc", "valid_real_log_loss",
+    assert clf.score(X, y) == np.mean(clf.predict(X) == y)
+    assert [h["iter"] for h in clf.history_] == [0, 2, 4] and clf.n_iter_ == 4
+    keys = {"iter", "train_loss", "lr", "valid_roc_auc", "valid_log_loss",
             "valid_synthetic_roc_auc", "valid_synthetic_log_loss", "valid_score", "eval_roc_auc",
             "eval_log_loss", "improved", "time"}
     assert set(clf.history_[1]) == keys
-    assert clf.n_synthetic_ > 0 and clf.n_synthetic_validation_ > 0
-    assert clf.history_[1]["valid_synthetic_roc_auc"] is not None
+    # Synthetic validation is off by default; asked for, it is scored and pooled.
+    assert clf.n_synthetic_ > 0 and clf.n_synthetic_validation_ == 0
+    assert clf.history_[1]["valid_synthetic_roc_auc"] is None
+    pooled = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, synthetic_validation=1.0,
+                                       **FAST).fit(X, y)
+    assert pooled.n_synthetic_validation_ > 0
+    record = pooled.history_[1]
+    assert record["valid_synthetic_log_loss"] is not None
+    n_real, n_syn = 18, pooled.n_synthetic_validation_  # 20 % of 90 rows
+    assert -record["valid_score"] == pytest.approx(
+        (n_real * record["valid_log_loss"] + n_syn * record["valid_synthetic_log_loss"]) / (n_real + n_syn))
 
 
 def test_training_loss_falls(tiny_checkpoint):
@@ -60,36 +69,36 @@ def test_training_loss_falls(tiny_checkpoint):
     X = rng.normal(size=(120, 2))
     y = (X[:, 0] > 0).astype(int)
     clf = CausalMixTabPFNClassifier(
-        model_path=tiny_checkpoint, augmenter=None, epochs=8, learning_rate=1e-3,
-        early_stopping=False, context_size=24, query_size=16, n_estimators_validation=1,
-        n_estimators_inference=1, warmup_fraction=0.0, random_state=0,
+        model_path=tiny_checkpoint, augmenter=None, max_iter=16, validation_interval=2,
+        learning_rate=1e-3, early_stopping=False, context_size=24, query_size=16,
+        n_estimators_validation=1, n_estimators_inference=1, warmup_iter=0, random_state=0,
     ).fit(X, y)
     losses = [h["train_loss"] for h in clf.history_[1:]]
-    assert all(h["n_steps"] >= 2 for h in clf.history_[1:])
+    assert clf.n_iter_ == 16 and len(losses) == 8
     # A random model starts at chance (log 2 = 0.693) and learns the task.
     assert losses[0] > 0.65 and np.mean(losses[1:]) < losses[0] - 0.05, losses
-    valid = [h["valid_real_log_loss"] for h in clf.history_]
+    valid = [h["valid_log_loss"] for h in clf.history_]
     assert min(valid[1:]) < valid[0] - 0.1, valid
 
 
-def test_early_stopping_restores_best_epoch(tiny_checkpoint, small_data):
+def test_early_stopping_restores_best_check(tiny_checkpoint, small_data):
     X, y = small_data
     # Validation labels are flipped: the better the model fits, the worse it validates.
     X_val, y_val = X[:30], 1 - y[:30]
     clf = CausalMixTabPFNClassifier(
-        model_path=tiny_checkpoint, augmenter=None, epochs=15, learning_rate=2e-3,
-        patience=3, warmup_fraction=0.0, context_size=64, query_size=32,
+        model_path=tiny_checkpoint, augmenter=None, max_iter=30, validation_interval=2,
+        learning_rate=2e-3, n_iter_no_change=3, warmup_iter=0, context_size=64, query_size=32,
         n_estimators_validation=1, n_estimators_inference=1, random_state=0,
     ).fit(X[30:], y[30:], X_val=X_val, y_val=y_val)
     scores = [h["valid_score"] for h in clf.history_]
-    assert clf.stop_reason_ == "early_stopping"
-    assert clf.best_epoch_ == int(np.argmax(scores))
-    assert clf.best_epoch_ < len(scores) - 1
+    assert clf.stop_reason_ == "early_stopping" and clf.n_iter_ < 30
+    best = int(np.argmax(scores))
+    assert clf.best_iter_ == clf.history_[best]["iter"] < clf.n_iter_
     # The final model (same context and ensemble as validation) reproduces the best score.
-    from sklearn.metrics import roc_auc_score
+    from sklearn.metrics import log_loss
 
-    restored = roc_auc_score(y_val, clf.predict_proba(X_val)[:, 1])
-    assert restored == pytest.approx(clf.history_[clf.best_epoch_]["valid_real_roc_auc"])
+    restored = log_loss(y_val, clf.predict_proba(X_val)[:, 1])
+    assert restored == pytest.approx(clf.history_[best]["valid_log_loss"], rel=1e-5)
 
 
 def test_eval_set_is_monitored_and_never_changes_training(tiny_checkpoint, small_data):
@@ -101,9 +110,9 @@ def test_eval_set_is_monitored_and_never_changes_training(tiny_checkpoint, small
         X[30:], y[30:], X_val=X[:30], y_val=y[:30], eval_set=(X[:30], y[:30]))
     assert [h["train_loss"] for h in watched.history_] == [h["train_loss"] for h in plain.history_]
     assert [h["eval_roc_auc"] for h in watched.history_] == pytest.approx(
-        [h["valid_real_roc_auc"] for h in plain.history_])
+        [h["valid_roc_auc"] for h in plain.history_])
     assert [h["eval_log_loss"] for h in watched.history_] == pytest.approx(
-        [h["valid_real_log_loss"] for h in plain.history_])
+        [h["valid_log_loss"] for h in plain.history_])
     assert all(h["eval_roc_auc"] is None for h in plain.history_)
     with pytest.raises(ValueError, match="classes not seen"):
         CausalMixTabPFNClassifier(**params).fit(X, y, eval_set=(X[:5], np.full(5, 7)))
@@ -130,7 +139,10 @@ def test_synthetic_rows_go_where_asked_and_never_into_validation(tiny_checkpoint
         def fit(self, X_fit, y_fit):
             eval_contexts.append(np.asarray(X_fit)[:, 0].copy())
             self.model.fit(X_fit, y_fit)
-            return self.model
+            return self
+
+        def __getattr__(self, name):
+            return getattr(self.model, name)
 
     monkeypatch.setattr(adapter, "episode_batch", spy_batch)
     monkeypatch.setattr(adapter, "frozen_copy", lambda *a, **k: SpyFit(real_frozen(*a, **k)))
@@ -195,13 +207,13 @@ def test_other_samplers_and_plain_finetuning(tiny_checkpoint, small_data):
 
 
 def test_our_samplers_keep_a_balancing_strategy(tiny_checkpoint):
-    # n_synthetic comes from synthetic_ratio, unless the user asked for balancing.
+    # The augmenter's n_synthetic comes from the classifier's, unless the user asked for balancing.
     rng = np.random.RandomState(0)
     X, y = rng.standard_normal((60, 3)), np.r_[np.zeros(45), np.ones(15)].astype(int)
     X_val, y_val = rng.standard_normal((20, 3)), np.arange(20) % 2
     fit = dict(X_val=X_val, y_val=y_val)  # the whole of X is the training part
     ratio = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, augmenter=CausalMixAugmenter(),
-                                      synthetic_ratio=0.5, **FAST).fit(X, y, **fit)
+                                      n_synthetic=0.5, **FAST).fit(X, y, **fit)
     assert ratio.n_synthetic_ == 30
     balance = CausalMixTabPFNClassifier(
         model_path=tiny_checkpoint, augmenter=CausalMixAugmenter(sampling_strategy="minority"), **FAST
@@ -216,7 +228,7 @@ def test_our_samplers_keep_a_balancing_strategy(tiny_checkpoint):
 
     wrapped = CausalMixTabPFNClassifier(
         model_path=tiny_checkpoint, augmenter=ProportionalOverSampler(SMOTE(), n_synthetic=3.0),
-        synthetic_ratio=0.5, **FAST).fit(X, y, **fit)
+        n_synthetic=0.5, **FAST).fit(X, y, **fit)
     assert wrapped.n_synthetic_ == 30
 
 
@@ -246,14 +258,15 @@ def test_pandas_with_categorical_columns(tiny_checkpoint):
 def test_pipeline_cross_validate_and_grid_search(tiny_checkpoint, small_data):
     X, y = small_data
     pipe = make_pipeline(FunctionTransformer(),
-                         CausalMixTabPFNClassifier(model_path=tiny_checkpoint, **{**FAST, "epochs": 1}))
+                         CausalMixTabPFNClassifier(model_path=tiny_checkpoint, **{**FAST, "max_iter": 2}))
     res = cross_validate(pipe, X, y, cv=2, scoring="roc_auc")
     assert len(res["test_score"]) == 2
-    grid = GridSearchCV(
-        CausalMixTabPFNClassifier(model_path=tiny_checkpoint, **{**FAST, "epochs": 1}),
-        {"synthetic_in": ["context", "both"]}, cv=2, n_jobs=2,
-    ).fit(X, y)
-    assert grid.best_params_["synthetic_in"] in ("context", "both")
+    base = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, **{**FAST, "max_iter": 2})
+    grid = GridSearchCV(base, {"synthetic_in": ["context", "both"]}, cv=2, n_jobs=2).fit(X, y)
+    assert np.isfinite(grid.cv_results_["mean_test_score"]).all()
+    # The refitted model is the chosen setting fitted on all rows, as a fresh fit makes it.
+    refit = clone(base).set_params(**grid.best_params_).fit(X, y)
+    np.testing.assert_allclose(grid.predict_proba(X), refit.predict_proba(X))
 
 
 @pytest.mark.parametrize(
@@ -261,7 +274,6 @@ def test_pipeline_cross_validate_and_grid_search(tiny_checkpoint, small_data):
     [
         (np.random.rand(30, 3), np.zeros(30), {}, ValueError, "single class"),
         (np.random.rand(60, 3), np.arange(60) % 11, {}, ValueError, "at most 10"),
-        (np.random.rand(30, 3), np.r_[np.zeros(29), 1], {}, ValueError, "single row"),
         (np.c_[np.random.rand(30, 2), np.r_[np.inf, np.zeros(29)]], np.arange(30) % 2, {}, ValueError, "infinite"),
         (pd.DataFrame({"x": np.random.rand(30), "day": pd.date_range("2020", periods=30)}),
          np.arange(30) % 2, {}, ValueError, r"Columns \['day'\] hold dates, periods or durations"),
@@ -277,12 +289,25 @@ def test_pipeline_cross_validate_and_grid_search(tiny_checkpoint, small_data):
          r"Columns \['code'\] mix text and numbers"),
         (np.random.rand(30, 3), np.arange(30) % 2, {"synthetic_in": "nowhere"}, ValueError, "synthetic_in"),
         (np.random.rand(30, 3), np.arange(30) % 2, {"device": "gpu"}, ValueError, "not a torch device"),
-        (np.random.rand(30, 3), np.arange(30) % 2, {"epochs": -1}, ValueError, "epochs"),
+        (np.random.rand(30, 3), np.arange(30) % 2, {"max_iter": -1}, ValueError, "max_iter"),
     ],
 )
 def test_bad_input(tiny_checkpoint, X, y, kwargs, error, match):
     with pytest.raises(error, match=match):
         CausalMixTabPFNClassifier(model_path=tiny_checkpoint, **{**FAST, **kwargs}).fit(X, y)
+
+
+def test_a_class_with_a_single_row_fine_tunes_without_validation(tiny_checkpoint):
+    # 29 rows of one class and 1 of the other: no stratified validation split exists.
+    rng = np.random.RandomState(0)
+    X, y = rng.rand(30, 3), np.r_[np.zeros(29), 1]
+    with pytest.warns(UserWarning, match="No validation split is possible .* 4 steps without early stopping"):
+        clf = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, augmenter=None, **FAST).fit(X, y)
+    assert clf.stop_reason_ == "no_validation" and clf.history_ == []
+    assert clf.n_iter_ == clf.best_iter_ == 4
+    zero_shot = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, augmenter=None,
+                                          **{**FAST, "max_iter": 0}).fit(X, y)
+    assert not np.allclose(clf.predict_proba(X), zero_shot.predict_proba(X))
 
 
 def test_predict_refuses_a_column_of_mixed_kinds(tiny_checkpoint):
@@ -323,9 +348,10 @@ def test_validation_rows_of_one_class(tiny_checkpoint, small_data):
     # Every validation ROC-AUC was NaN and early stopping chose blindly, without a word.
     X, y = small_data
     X_val, y_val = X[:30][y[:30] == 1], y[:30][y[:30] == 1]
-    with pytest.raises(ValueError, match="y_val holds a single class .*eval_metric='log_loss'"):
-        CausalMixTabPFNClassifier(model_path=tiny_checkpoint, **FAST).fit(X[30:], y[30:], X_val=X_val, y_val=y_val)
-    clf = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, eval_metric="log_loss", **FAST).fit(
+    with pytest.raises(ValueError, match="y_val holds a single class .*scoring='log_loss'"):
+        CausalMixTabPFNClassifier(model_path=tiny_checkpoint, scoring="roc_auc", **FAST).fit(
+            X[30:], y[30:], X_val=X_val, y_val=y_val)
+    clf = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, **FAST).fit(
         X[30:], y[30:], X_val=X_val, y_val=y_val)
     assert np.isfinite([h["valid_score"] for h in clf.history_]).all()
 
@@ -334,7 +360,7 @@ def test_no_synthetic_rows_warning_points_at_the_fit_line(tiny_checkpoint):
     X = np.random.RandomState(0).rand(40, 3)
     y = np.r_[np.zeros(38), np.ones(2)]  # one row of class 1 left for training: nothing to augment
     with pytest.warns(UserWarning, match="fine-tuning without synthetic rows") as record:
-        CausalMixTabPFNClassifier(model_path=tiny_checkpoint, validation_size=0.5, **FAST).fit(X, y)
+        CausalMixTabPFNClassifier(model_path=tiny_checkpoint, validation_fraction=0.5, **FAST).fit(X, y)
     assert [w.filename for w in record if "without synthetic" in str(w.message)] == [__file__]
 
 
@@ -384,7 +410,7 @@ def test_bad_checkpoints(tmp_path, small_data):
 
 
 def _checked_estimator():
-    # epochs=0 keeps the ~50 checks fast: they test the estimator contract (the
+    # max_iter=0 keeps the ~50 checks fast: they test the estimator contract (the
     # loop itself is exercised by the tests above).
     import tempfile
     from pathlib import Path
@@ -395,7 +421,7 @@ def _checked_estimator():
     if not path.exists():
         build_random_checkpoint(path, seed=0)
     return CausalMixTabPFNClassifier(
-        model_path=str(path), epochs=0, context_size=32, query_size=16,
+        model_path=str(path), max_iter=0, context_size=32, query_size=16,
         n_estimators_validation=1, n_estimators_inference=1, random_state=0,
     )
 
@@ -411,7 +437,13 @@ def test_sklearn_check_estimator():
 
     results = check_estimator(
         _checked_estimator(), on_fail=None,
-        expected_failed_checks={"check_classifiers_train": NEEDS_WEIGHTS},
+        expected_failed_checks={
+            "check_classifiers_train": NEEDS_WEIGHTS,
+            "check_non_transformer_estimators_n_iter":
+                "the checked estimator runs zero-shot (max_iter=0) to keep the checks fast: it "
+                "takes no step, so n_iter_ is 0 (test_is_a_classifier_with_sklearn_attributes "
+                "checks n_iter_ of a run that takes steps)",
+        },
     )
     failed = [r for r in results if r["status"] == "failed"]
     assert not failed, [(r["check_name"], str(r["exception"])[:200]) for r in failed]

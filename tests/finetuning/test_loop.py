@@ -1,47 +1,64 @@
 import numpy as np
 import pytest
 
+from skcausalmix.finetuning import CausalMixTabPFNClassifier
 from skcausalmix.finetuning._loop import (
     EarlyStopping,
     classification_scores,
+    draw_episode,
     lr_factor,
-    plan_episodes,
+    validation_score,
 )
+
+DEFAULTS = CausalMixTabPFNClassifier().get_params()
 
 
 @pytest.mark.parametrize("route", ["context", "query", "both"])
-def test_episodes_route_synthetic_rows(route):
+@pytest.mark.parametrize("n_real", [20, 64, 200, 600])
+def test_episodes_at_the_default_sizes(route, n_real):
+    # The default context and query sizes, on tables smaller and larger than one episode.
+    context_size, query_size = DEFAULTS["context_size"], DEFAULTS["query_size"]
     rng = np.random.RandomState(0)
-    y_real = np.r_[np.zeros(60, int), np.ones(40, int)]
-    y_syn = np.r_[np.zeros(60, int), np.ones(40, int)]
-    episodes = plan_episodes(y_real, y_syn, rng, context_size=64, query_size=32, synthetic_in=route)
-    assert len(episodes) == 2
-    seen_real = []
-    for ctx_r, ctx_s, q_r, q_s in episodes:
-        assert len(ctx_r) + len(ctx_s) <= 64 and len(q_r) + len(q_s) <= 32
-        assert not set(ctx_r) & set(q_r) and not set(ctx_s) & set(q_s)
-        if route == "context":
-            assert len(q_s) == 0 and len(ctx_s) > 0
-        elif route == "query":
-            assert len(ctx_s) == 0 and len(q_s) > 0
-        else:
-            assert len(ctx_s) > 0 and len(q_s) > 0
-        assert set(y_real[ctx_r]) == {0, 1}  # stratified: every class in the context
-        seen_real.extend(ctx_r)
-        seen_real.extend(q_r)
-    assert len(set(seen_real)) == len(seen_real)
+    y_real = np.arange(n_real) % 3
+    y_syn = np.arange(n_real) % 3
+    ctx_r, ctx_s, q_r, q_s = draw_episode(y_real, y_syn, rng, context_size=context_size,
+                                          query_size=query_size, synthetic_in=route)
+    assert len(ctx_r) + len(ctx_s) <= context_size and len(q_r) + len(q_s) <= query_size
+    assert not set(ctx_r) & set(q_r) and not set(ctx_s) & set(q_s)
+    assert set(y_real[ctx_r]) == {0, 1, 2}  # stratified: every class in the context
+    assert (len(ctx_s) > 0) == (route in ("context", "both"))
+    assert (len(q_s) > 0) == (route in ("query", "both"))
+    total = 2 * n_real
+    if total <= context_size + query_size:  # a small table: every row takes part
+        assert len(ctx_r) + len(ctx_s) + len(q_r) + len(q_s) == total
+    elif route == "both":  # a large one fills both sides
+        assert len(ctx_r) + len(ctx_s) == context_size and len(q_r) + len(q_s) == query_size
+    if route == "both":  # query share as context_size : query_size asks, real rows too
+        share = len(q_r) / (len(q_r) + len(ctx_r))
+        assert share == pytest.approx(query_size / (context_size + query_size), abs=0.05)
 
 
-def test_lr_schedule_warms_up_then_decays():
-    factors = [lr_factor(s, 100, 10) for s in range(100)]
+def test_every_step_draws_a_fresh_split():
+    rng = np.random.RandomState(0)
+    y = np.arange(100) % 2
+    draws = [draw_episode(y, y[:0], rng, context_size=256, query_size=128, synthetic_in="both")
+             for _ in range(3)]
+    queries = [frozenset(q_r) for _, _, q_r, _ in draws]
+    assert len(set(queries)) == 3
+    # A table below one episode: all real rows every step, a different query each time.
+    assert all(len(c) + len(q) == 100 for c, _, q, _ in draws)
+
+
+def test_lr_schedule_warms_up_then_stays():
+    factors = [lr_factor(s, 10) for s in range(100)]
     assert factors[0] == pytest.approx(0.1) and factors[9] == pytest.approx(1.0)
-    assert all(a >= b for a, b in zip(factors[10:], factors[11:]))
-    assert factors[-1] == pytest.approx(0.1, abs=1e-3)
+    assert factors[10:] == [1.0] * 90
+    assert lr_factor(0, 0) == 1.0
 
 
 def test_scores_binary_and_multiclass():
     s = classification_scores(np.array([0, 1, 1, 0]), np.array([[0.9, 0.1], [0.2, 0.8], [0.3, 0.7], [0.6, 0.4]]), 2)
-    assert s["roc_auc"] == 1.0 and s["log_loss"] < 0.5
+    assert s["roc_auc"] == 1.0 and s["log_loss"] == pytest.approx(-np.mean(np.log([0.9, 0.8, 0.7, 0.6])))
     proba = np.eye(3)[[0, 1, 2, 1]] * 0.9 + 0.1 / 3
     s = classification_scores(np.array([0, 1, 2, 1]), proba, 3)
     assert s["roc_auc"] == 1.0
@@ -57,10 +74,24 @@ def test_tied_scores_stay_tied():
     assert np.isfinite(classification_scores(np.array([0, 1]), np.array([[1.0, 0.0], [1.0, 0.0]]), 2)["log_loss"])
 
 
-def test_early_stopping_keeps_best_and_counts_patience():
-    stop = EarlyStopping(patience=2, min_delta=0.0)
-    assert stop.update(0, 0.5, lambda: "w0") == (True, False)
-    assert stop.update(1, 0.7, lambda: "w1") == (True, False)
-    assert stop.update(2, 0.6, lambda: "w2") == (False, False)
-    assert stop.update(3, 0.65, lambda: "w3") == (False, True)
-    assert stop.best_epoch == 1 and stop.best_state == "w1"
+def test_early_stopping_keeps_best_and_counts_checks():
+    stop = EarlyStopping(n_iter_no_change=2, tol=0.0)
+    assert stop.update(0, (-0.5, None), lambda: "w0") == (False, False)
+    assert stop.update(10, (-0.3, None), lambda: "w10") == (True, False)
+    assert stop.update(20, (-0.4, None), lambda: "w20") == (False, False)
+    assert stop.update(30, (-0.35, None), lambda: "w30") == (False, True)
+    assert stop.best_iter == 10 and stop.best_state == "w10"
+
+
+def test_a_roc_auc_tie_is_broken_by_log_loss():
+    # ROC-AUC 1.0 at every check, on a few validation rows: the old loop kept step 0 (zero-shot).
+    stop = EarlyStopping(n_iter_no_change=None, tol=1e-4)
+    scores = {"roc_auc": 1.0, "log_loss": 0.30}
+    stop.update(0, validation_score(scores, "roc_auc"), lambda: "w0")
+    improved, _ = stop.update(10, validation_score({**scores, "log_loss": 0.25}, "roc_auc"), lambda: "w10")
+    assert improved and stop.best_iter == 10
+    # A worse ROC-AUC is not rescued by a better log-loss; a better one counts whatever the loss.
+    assert stop.update(20, validation_score({"roc_auc": 0.9, "log_loss": 0.1}, "roc_auc"), lambda: "x")[0] is False
+    assert validation_score(scores, "log_loss") == (-0.30, None)
+    # NaN (one class among the validation rows) never counts as better.
+    assert stop.update(30, (float("nan"), -0.1), lambda: "x")[0] is False

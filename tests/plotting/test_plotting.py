@@ -129,13 +129,13 @@ def test_empty_columns_and_bad_arguments():
     with pytest.raises(ValueError, match="max_features must be a positive integer"):
         plot_real_vs_synthetic(X, X, max_features=0)
     with pytest.raises(ValueError, match=r"lack \['valid_score'\]"):
-        plot_history([{"epoch": 0}])
+        plot_history([{"iter": 0}])
 
 
-def test_history_curves_mark_the_chosen_epoch():
+def test_history_curves_mark_the_chosen_step():
     history = [
-        {"epoch": e, "train_loss": None if e == 0 else 1 / e, "valid_real_roc_auc": v,
-         "valid_real_log_loss": 0.5, "valid_synthetic_roc_auc": None,
+        {"iter": 10 * e, "train_loss": None if e == 0 else 1 / e, "valid_roc_auc": v,
+         "valid_log_loss": 0.5, "valid_synthetic_roc_auc": None,
          "valid_synthetic_log_loss": None, "eval_roc_auc": t, "eval_log_loss": None,
          "valid_score": v}
         for e, (v, t) in enumerate([(0.6, 0.62), (0.7, 0.66), (0.65, 0.64)])
@@ -145,8 +145,8 @@ def test_history_curves_mark_the_chosen_epoch():
     labels = [line.get_label() for line in val_ax.lines]
     assert "validation, real rows" in labels and "eval_set (monitoring only)" in labels
     assert "validation, synthetic rows" not in labels
-    chosen = [line for line in val_ax.lines if line.get_label().startswith("chosen epoch")]
-    assert chosen and chosen[0].get_xdata()[0] == 1
-    assert list(loss_ax.lines[0].get_xdata()) == [1, 2]
+    chosen = [line for line in val_ax.lines if line.get_label().startswith("chosen step")]
+    assert chosen and chosen[0].get_xdata()[0] == 10
+    assert list(loss_ax.lines[0].get_xdata()) == [10, 20]
     with pytest.raises(ValueError, match="history"):
         plot_history([])

@@ -1,0 +1,340 @@
+"""The fine-tuning regime study: learning rate x steps, early stopping, validation signal.
+
+    # 1. Trajectories on the selection tables (resumable: finished runs are skipped)
+    python benchmarks/study_finetuning.py trajectories --datasets ../shared/datasets --out runs/study
+    # 2. The defaults run on the other tables, through fit and predict as a user runs them
+    python benchmarks/study_finetuning.py heldout --datasets ../shared/datasets --out runs/study
+    # 3. Tables (markdown) from what has finished
+    python benchmarks/study_finetuning.py report --out runs/study
+
+**Trajectories.** For every selection table, training size, seed, learning rate and
+method ("finetune": no synthetic rows; "causalmix": CausalMix rows through the same loop)
+one fit of ``CausalMixTabPFNClassifier`` runs ``--max-iter`` steps without early
+stopping and scores, every ``--interval`` steps, the deployed ensemble (context: the
+training part) on the real validation rows, on synthetic validation rows from the
+augmenter's SCM (CausalMix only) and on the test rows. Check 0 is zero-shot. The
+learning rate is constant after warm-up, so the first ``k`` steps of a trajectory are
+the run with ``max_iter=k``: every (learning rate, steps) cell and every early-stopping
+rule (patience, validation signal) is read off the same trajectories, with the test
+score at the check the rule picks.
+
+**Held out.** The chosen defaults (``CausalMixTabPFNClassifier()``'s own) on the
+other tables: zero-shot (``max_iter=0``), standard fine-tuning (``augmenter=None``)
+and CausalMix, each fitted and used through ``fit``/``predict_proba``; fit seconds
+on one thread per run.
+
+Splits are the benchmark's (``skcausalmix.benchmark.split_scarce``): ``size`` rows
+drawn stratified, a quarter of them held out for validation, test on up to
+``--max-test`` other rows.
+"""
+
+import argparse
+import json
+import time
+import traceback
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+SELECTION = ("diabetes", "credit-approval", "vote", "cmc", "sonar", "kc1", "segment", "wa_churn")
+LEARNING_RATES = (3e-5, 1e-4, 3e-4, 1e-3)
+STEPS = (10, 20, 50, 100)
+METHODS = {"finetune": None, "causalmix": "causalmix"}
+HARM = 0.01  # a run more than this below zero-shot's test ROC-AUC is harmed
+
+
+# ---------------------------------------------------------------- running
+def _parts(ref, size, seed, max_test):
+    from skcausalmix.benchmark import DatasetRef, cap_dataset, load_dataset, split_scarce
+    from skcausalmix.finetuning import bundled_model_path
+    from skcausalmix.finetuning._tabpfn_adapter import checkpoint_limits
+
+    X, y = load_dataset(DatasetRef(**ref))
+    max_classes, _, max_features, _ = _LIMITS.setdefault(
+        "bundled", checkpoint_limits(bundled_model_path()))
+    X, y, _ = cap_dataset(X, y, max_classes=max_classes, max_features=max_features)
+    return split_scarce(X, y, n_train=size, val_fraction=0.25, max_test=max_test, seed=seed)
+
+
+_LIMITS = {}
+
+
+def _scores(clf, X, y):
+    from skcausalmix.finetuning._loop import classification_scores
+
+    return classification_scores(np.searchsorted(clf.classes_, y), clf.predict_proba(X),
+                                 len(clf.classes_))
+
+
+def run_trajectory(task):
+    """One fit without early stopping, scored at every check."""
+    from skcausalmix.finetuning import CausalMixTabPFNClassifier
+
+    X_tr, y_tr, X_va, y_va, X_te, y_te = _parts(task["ref"], task["size"], task["seed"],
+                                                task["max_test"])
+    causal = METHODS[task["method"]] is not None
+    clf = CausalMixTabPFNClassifier(
+        model_path="bundled", augmenter=METHODS[task["method"]], learning_rate=task["lr"],
+        max_iter=task["max_iter"], validation_interval=task["interval"], early_stopping=False,
+        synthetic_validation=1.0 if causal else 0.0, device="cpu", random_state=task["seed"],
+    )
+    start = time.perf_counter()
+    clf.fit(X_tr, y_tr, X_val=X_va, y_val=y_va, eval_set=(X_te, y_te))
+    keys = ("iter", "train_loss", "valid_roc_auc", "valid_log_loss", "valid_synthetic_roc_auc",
+            "valid_synthetic_log_loss", "eval_roc_auc", "eval_log_loss")
+    return {"seconds": time.perf_counter() - start, "n_val": len(y_va), "n_test": len(y_te),
+            "n_skipped_steps": clf.n_skipped_steps_,
+            "history": {k: [h[k] for h in clf.history_] for k in keys}}
+
+
+def run_heldout(task):
+    """The defaults through fit/predict_proba, as a user runs them."""
+    from skcausalmix.finetuning import CausalMixTabPFNClassifier
+
+    X_tr, y_tr, X_va, y_va, X_te, y_te = _parts(task["ref"], task["size"], task["seed"],
+                                                task["max_test"])
+    params = {"zero-shot": {"augmenter": None, "max_iter": 0}, "finetune": {"augmenter": None},
+              "causalmix": {}}[task["method"]]
+    clf = CausalMixTabPFNClassifier(model_path="bundled", device="cpu", random_state=task["seed"],
+                                    **params)
+    start = time.perf_counter()
+    clf.fit(X_tr, y_tr, X_val=X_va, y_val=y_va)
+    seconds = time.perf_counter() - start
+    scores = _scores(clf, X_te, y_te)
+    return {"seconds": seconds, "test_roc_auc": scores["roc_auc"],
+            "test_log_loss": scores["log_loss"], "n_iter": clf.n_iter_,
+            "best_iter": clf.best_iter_, "stop_reason": clf.stop_reason_,
+            "valid_log_loss": [h["valid_log_loss"] for h in clf.history_]}
+
+
+def _worker(job):
+    import torch
+
+    torch.set_num_threads(1)
+    warnings.simplefilter("ignore")
+    kind, task = job
+    record = {k: v for k, v in task.items() if k != "ref"}
+    try:
+        record.update(run_trajectory(task) if kind == "trajectories" else run_heldout(task))
+        record["status"] = "ok"
+    except Exception as exc:  # one failing run must not stop the study
+        record.update(status="error", error=f"{type(exc).__name__}: {exc}",
+                      traceback=traceback.format_exc(limit=6))
+    return record
+
+
+def plan(kind, args):
+    from dataclasses import asdict
+
+    from skcausalmix.benchmark import list_datasets
+
+    refs = {r.name: r for r in list_datasets(args.datasets)}
+    if kind == "trajectories":
+        names = args.names or list(SELECTION)
+        grid = [{"lr": lr, "method": m} for lr in args.lrs for m in METHODS]
+    else:
+        names = args.names or sorted(set(refs) - set(SELECTION))
+        grid = [{"method": m} for m in ("zero-shot", "finetune", "causalmix")]
+    unknown = sorted(set(names) - set(refs))
+    if unknown:
+        raise SystemExit(f"Unknown datasets {unknown}; {args.datasets} has {sorted(refs)}.")
+    tasks = []
+    # Seeds outermost: an interrupted study has whole seeds of every cell.
+    for seed in args.seeds:
+        for size in args.sizes:
+            for name in names:
+                for cell in grid:
+                    task = {"dataset": name, "ref": asdict(refs[name]), "size": size, "seed": seed,
+                            "max_test": args.max_test, **cell}
+                    if kind == "trajectories":
+                        task.update(max_iter=args.max_iter, interval=args.interval)
+                    task["run_id"] = "|".join(f"{k}={task[k]}" for k in sorted(task) if k != "ref")
+                    tasks.append(task)
+    return tasks
+
+
+def run(kind, args):
+    import multiprocessing as mp
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{kind}.jsonl"
+    done = {r["run_id"] for r in read(path) if r["status"] == "ok"}
+    tasks = [t for t in plan(kind, args) if t["run_id"] not in done]
+    print(f"{kind}: {len(done)} runs done, {len(tasks)} to run on {args.workers} processes",
+          flush=True)
+    with mp.get_context("spawn").Pool(args.workers, maxtasksperchild=20) as pool, open(path, "a") as sink:
+        for i, record in enumerate(pool.imap(_worker, [(kind, t) for t in tasks]), 1):
+            sink.write(json.dumps(record) + "\n")
+            sink.flush()
+            print(f"[{i}/{len(tasks)}] {record['run_id']} {record['status']} "
+                  f"{record.get('seconds', 0):.0f}s", flush=True)
+
+
+def read(path):
+    records = {}
+    if Path(path).exists():
+        for line in Path(path).read_text().splitlines():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:  # a line cut by an interruption
+                continue
+            records[record["run_id"]] = record
+    return list(records.values())
+
+
+# --------------------------------------------------------------- analysis
+def pick_check(iters, valid, max_iter, patience):
+    """Index of the check early stopping keeps among those at most ``max_iter`` steps.
+
+    ``valid`` is higher-is-better; ``patience`` None runs to ``max_iter`` and keeps the best
+    check; ``"last"`` keeps the last check (no early stopping at all).
+    """
+    allowed = [i for i, it in enumerate(iters) if it <= max_iter]
+    if patience == "last":
+        return allowed[-1]
+    best, waited = allowed[0], 0
+    for i in allowed[1:]:
+        if valid[i] > valid[best] + 1e-4:
+            best, waited = i, 0
+        else:
+            waited += 1
+            if patience is not None and waited >= patience:
+                break
+    return best
+
+
+def signal(history, name):
+    """Higher-is-better validation signal of every check."""
+    real = -np.asarray(history["valid_log_loss"], dtype=float)
+    if name == "real":
+        return real
+    synth = history["valid_synthetic_log_loss"]
+    if synth[0] is None:
+        return real
+    synth = -np.asarray(synth, dtype=float)
+    weight = {"pooled": 0.5, "synthetic": 1.0}[name]
+    return (1 - weight) * real + weight * synth
+
+
+def cell_rows(records, *, steps, patience, signal_name):
+    """One row per (method, lr, steps): mean raw changes against zero-shot, harm, r, chosen step."""
+    import pandas as pd
+
+    rows = []
+    for r in records:
+        h = r["history"]
+        auc = np.asarray(h["eval_roc_auc"], dtype=float)
+        ll = np.asarray(h["eval_log_loss"], dtype=float)
+        valid = signal(h, signal_name)
+        for k in steps:
+            i = pick_check(h["iter"], valid, k, patience)
+            upto = [j for j, it in enumerate(h["iter"]) if it <= k]
+            corr = (np.corrcoef(valid[upto], -ll[upto])[0, 1]
+                    if len(upto) > 2 and np.std(valid[upto]) > 0 and np.std(ll[upto]) > 0 else np.nan)
+            rows.append({"dataset": r["dataset"], "size": r["size"], "seed": r["seed"],
+                         "method": r["method"], "lr": r["lr"], "steps": k,
+                         "d_auc": auc[i] - auc[0], "d_ll": ll[i] - ll[0], "zs_auc": auc[0],
+                         "auc": auc[i], "chosen": h["iter"][i], "r": corr})
+    frame = pd.DataFrame(rows)
+    return frame
+
+
+def summarize(frame):
+    g = frame.groupby(["method", "lr", "steps"])
+    return g.agg(n=("d_auc", "size"), d_auc=("d_auc", "mean"), d_ll=("d_ll", "mean"),
+                 harm=("d_auc", lambda s: float((s < -HARM).mean())),
+                 changed=("chosen", lambda s: float((s > 0).mean())),
+                 median_r=("r", "median"), chosen=("chosen", "median")).reset_index()
+
+
+def normalized_gain(frame):
+    """Per (dataset, size, seed): (method - worst) / (best - worst) test ROC-AUC, zero-shot included."""
+    import pandas as pd
+
+    out = []
+    for _, group in frame.groupby(["dataset", "size", "seed", "lr", "steps"]):
+        zs = group["zs_auc"].iloc[0]
+        values = np.r_[zs, group["auc"].to_numpy()]
+        lo, hi = values.min(), values.max()
+        for _, row in group.iterrows():
+            out.append({**row, "norm_gain": (row["auc"] - zs) / (hi - lo) if hi > lo else 0.0})
+    return pd.DataFrame(out)
+
+
+def report(args):
+    out = Path(args.out)
+    lines = []
+    traj = [r for r in read(out / "trajectories.jsonl") if r["status"] == "ok"]
+    if traj:
+        tables = sorted({r["dataset"] for r in traj})
+        lines += [f"## Trajectories: {len(traj)} runs on {len(tables)} selection tables "
+                  f"({', '.join(tables)}), sizes {sorted({r['size'] for r in traj})}, "
+                  f"seeds {sorted({r['seed'] for r in traj})}", ""]
+        for patience, sig, title in ((3, "real", "early stopping (3 checks, real validation log-loss)"),
+                                     ("last", "real", "no early stopping (the last step)"),
+                                     (3, "pooled", "early stopping on real + synthetic validation log-loss (1:1)"),
+                                     (3, "synthetic", "early stopping on synthetic validation log-loss only")):
+            frame = normalized_gain(cell_rows(traj, steps=STEPS, patience=patience, signal_name=sig))
+            table = summarize(frame)
+            table["norm_gain"] = frame.groupby(["method", "lr", "steps"])["norm_gain"].median().to_numpy()
+            lines += [f"### {title}", "", table.to_markdown(index=False, floatfmt=".4f"), ""]
+    held = [r for r in read(out / "heldout.jsonl") if r["status"] == "ok"]
+    if held:
+        lines += heldout_lines(held)
+    text = "\n".join(lines)
+    print(text)
+    return text
+
+
+def heldout_lines(held):
+    import pandas as pd
+
+    frame = pd.DataFrame(held)
+    key = ["dataset", "size", "seed"]
+    zs = frame[frame.method == "zero-shot"].set_index(key)
+    rows = []
+    for method in ("zero-shot", "finetune", "causalmix"):
+        part = frame[frame.method == method].set_index(key)
+        part = part.join(zs[["test_roc_auc", "test_log_loss", "seconds"]], rsuffix="_zs", how="inner")
+        if part.empty:
+            continue
+        d_auc = part.test_roc_auc - part.test_roc_auc_zs
+        rows.append({"method": method, "n": len(part), "test_roc_auc": part.test_roc_auc.mean(),
+                     "d_auc": d_auc.mean(), "d_ll": (part.test_log_loss - part.test_log_loss_zs).mean(),
+                     "harm": float((d_auc < -HARM).mean()),
+                     "changed": float((part.best_iter > 0).mean()) if method != "zero-shot" else 0.0,
+                     "median_best_iter": part.best_iter.median(),
+                     "median_fit_s": part.seconds.median(),
+                     "fit_s_ratio_to_zero_shot": (part.seconds / part.seconds_zs).median()})
+    tables = sorted(frame.dataset.unique())
+    return [f"## Held out: the defaults on {len(tables)} other tables ({', '.join(tables)}), "
+            f"sizes {sorted(frame['size'].unique())}, seeds {sorted(frame.seed.unique())}", "",
+            pd.DataFrame(rows).to_markdown(index=False, floatfmt=".4f"), ""]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("kind", choices=["trajectories", "heldout", "report"])
+    parser.add_argument("--out", required=True, help="folder of trajectories.jsonl / heldout.jsonl")
+    parser.add_argument("--datasets", help="folder with manifest.json and CSVs")
+    parser.add_argument("--names", type=lambda s: s.split(","), default=None)
+    parser.add_argument("--sizes", type=lambda s: [int(v) for v in s.split(",")], default=[64, 128, 256])
+    parser.add_argument("--seeds", type=lambda s: [int(v) for v in s.split(",")], default=[0, 1, 2])
+    parser.add_argument("--lrs", type=lambda s: [float(v) for v in s.split(",")], default=list(LEARNING_RATES))
+    parser.add_argument("--max-iter", type=int, default=max(STEPS))
+    parser.add_argument("--interval", type=int, default=10)
+    parser.add_argument("--max-test", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args(argv)
+    if args.kind == "report":
+        report(args)
+        return
+    if not args.datasets:
+        parser.error("--datasets is required to run")
+    run(args.kind, args)
+
+
+if __name__ == "__main__":
+    main()
