@@ -25,10 +25,9 @@ columns, ``--tree-share``, ``--rule-share`` for tables of categorical columns
 with a crisp rule as the class (``--rule-mixed``: some of them continuous),
 ``--tabicl-share`` for batches from tabicl's prior,
 which needs the ``tabicl`` and ``xgboost`` packages, ``--real-share`` for batches from real tables,
-``real_corpus.py``) default to the prior of the first bundled checkpoint;
-``benchmarks/results/continued_pretraining.md`` has what they did, and
-``benchmarks/results/bundled_model_rule_mixed2_step3000.md`` the commands the shipped
-checkpoint was trained with.
+``real_corpus.py``) default to the prior of the first bundled checkpoint
+(synthetic tasks of at most 30 columns). The shipped checkpoint's prior, runs
+and commands are in ``skcausalmix/finetuning/models/MODEL_CARD.md``.
 
     python pretraining/pretrain.py --out-dir runs/pretrain --minutes 60 \
         --export skcausalmix/finetuning/models/skcausalmix-small-v3.safetensors
