@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FAST_EXAMPLES = ["plot_augment_any_classifier.py", "plot_causal_graph.py", "plot_grid_search.py"]
 
 
+@pytest.mark.slow
 def test_docs_build_without_warnings(tmp_path):
     pytest.importorskip("sphinx")
     pytest.importorskip("numpydoc")

