@@ -185,6 +185,16 @@ def read(path):
 
 
 # --------------------------------------------------------------- analysis
+def markdown(frame, digits=4):
+    """A DataFrame as a markdown table (floats to ``digits`` places)."""
+    def cell(v):
+        return f"{v:.{digits}f}" if isinstance(v, float) else str(v)
+
+    lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + "---|" * frame.shape[1]]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join(lines)
+
+
 def pick_check(iters, valid, max_iter, patience):
     """Index of the check early stopping keeps among those at most ``max_iter`` steps.
 
@@ -279,7 +289,7 @@ def report(args):
             frame = normalized_gain(cell_rows(traj, steps=STEPS, patience=patience, signal_name=sig))
             table = summarize(frame)
             table["norm_gain"] = frame.groupby(["method", "lr", "steps"])["norm_gain"].median().to_numpy()
-            lines += [f"### {title}", "", table.to_markdown(index=False, floatfmt=".4f"), ""]
+            lines += [f"### {title}", "", markdown(table), ""]
     held = [r for r in read(out / "heldout.jsonl") if r["status"] == "ok"]
     if held:
         lines += heldout_lines(held)
@@ -311,7 +321,7 @@ def heldout_lines(held):
     tables = sorted(frame.dataset.unique())
     return [f"## Held out: the defaults on {len(tables)} other tables ({', '.join(tables)}), "
             f"sizes {sorted(frame['size'].unique())}, seeds {sorted(frame.seed.unique())}", "",
-            pd.DataFrame(rows).to_markdown(index=False, floatfmt=".4f"), ""]
+            markdown(pd.DataFrame(rows)), ""]
 
 
 def main(argv=None):
