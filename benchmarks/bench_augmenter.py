@@ -1,6 +1,6 @@
 """Time CausalMixAugmenter.fit_resample against SMOTE, and where its time goes.
 
-    python benchmarks/bench_augmenter.py [--repeats 1]
+    python -m benchmarks.bench_augmenter [--repeats 1]
 
 Data: a random linear non-Gaussian SCM with a binary class (70/30), so that
 both samplers balance the classes. Every size is timed in the same run, so the
@@ -15,7 +15,7 @@ import time
 import numpy as np
 from imblearn.over_sampling import SMOTE
 
-from skcausalmix._arguments import positive_int, table_shapes
+from benchmarks.common import positive_int, table_shapes
 from skcausalmix.over_sampling import CausalMixAugmenter
 from skcausalmix.scm import StructuralCausalModel
 from skcausalmix.scm._discovery import discover

@@ -1,11 +1,11 @@
 """Zero-shot quality of a TabPFN checkpoint against classic baselines.
 
-    python benchmarks/bench_bundled_model.py [--model bundled] [--sizes 64,128,256]
+    python -m benchmarks.bench_bundled_model [--model bundled] [--sizes 64,128,256]
         [--seeds 5] [--datasets all] [--max-test 1000] [--out results.csv]
 
 For every dataset in ../shared/datasets (or ``--data-dir``; classes with fewer than 10 rows are
 dropped, and beyond the checkpoint's class limit only the most frequent classes kept, for every
-method alike, as ``run_benchmark.py`` does), training size and seed: a stratified
+method alike, as ``skcausalmix benchmark`` does), training size and seed: a stratified
 training subsample, the rest (at most ``--max-test`` rows, stratified) as the
 test set; test ROC-AUC (one-vs-rest macro for multiclass) of the checkpoint
 zero-shot, run as skcausalmix runs it (``TabPFNClassifier`` with the ensemble
@@ -30,13 +30,19 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
-ROOT = Path(__file__).resolve().parents[1]
-DATASETS = ROOT.parent / "shared" / "datasets"
-sys.path.insert(0, str(ROOT))
-
-from skcausalmix._arguments import count_or_auto, positive_int, positive_ints, seed_list  # noqa: E402
+from benchmarks.common import (
+    DATASETS,
+    auc,
+    checkpoint_proba,
+    count_or_auto,
+    inference_settings,
+    manifest_widths,
+    positive_int,
+    positive_ints,
+    seed_list,
+    split,
+)
 
 OURS, EARLIER = "bundled (zero-shot)", "bundled (earlier)"
 
@@ -45,68 +51,6 @@ def baselines(X):
     from skcausalmix.benchmark._methods import classic_models
 
     return classic_models(X, random_state=0)
-
-
-def auc(y_true, proba, classes):
-    from skcausalmix.finetuning._loop import classification_scores
-
-    codes = np.searchsorted(classes, y_true)
-    return classification_scores(codes, proba, len(classes))["roc_auc"]
-
-
-def inference_settings(model_path, features_per_member, n_estimators):
-    """tabpfn ``(inference_config, n_estimators)`` for the checkpoint's ensemble, or K columns a member.
-
-    ``features_per_member`` None: the ensemble the checkpoint asks for (None
-    for files that ask for none: tabpfn's own). Else every member on that
-    many columns (tabpfn's balanced subsampling); 500 means all columns.
-    """
-    from tabpfn.preprocessing.configs import PreprocessorConfig
-
-    from skcausalmix.finetuning._ensemble import (
-        ENSEMBLE_KEY,
-        ensemble_settings,
-        member_count,
-    )
-    from skcausalmix.finetuning._model_loading import check_checkpoint
-
-    stored = check_checkpoint(model_path)  # the header only
-    if features_per_member is None:
-        spec = stored.get(ENSEMBLE_KEY)
-        if not spec:
-            return None, n_estimators
-        transforms = stored["inference_config"]["PREPROCESS_TRANSFORMS"]
-        return ensemble_settings(spec, transforms), member_count(n_estimators, spec)
-    if not stored.get("inference_config"):
-        raise SystemExit(f"{model_path} stores no inference config; --features-per-member needs one.")
-    transforms = []
-    for t in stored["inference_config"]["PREPROCESS_TRANSFORMS"]:
-        config = PreprocessorConfig(**{**t, "max_features_per_estimator": features_per_member})
-        if config not in transforms:
-            transforms.append(config)
-    return {"FEATURE_SUBSAMPLING_METHOD": "balanced", "PREPROCESS_TRANSFORMS": transforms}, n_estimators
-
-
-def split(X, y, size, seed, max_test):
-    """Stratified training rows; the rest (at most ``max_test``, stratified, of seen classes) to test."""
-    X_tr, X_te, y_tr, y_te = train_test_split(X, y, train_size=size, stratify=y, random_state=seed)
-    if len(y_te) > max_test:
-        X_te, _, y_te, _ = train_test_split(X_te, y_te, train_size=max_test, stratify=y_te, random_state=seed)
-    classes = np.unique(y_tr)
-    seen = np.isin(y_te, classes)  # a class absent from training cannot be scored
-    return X_tr, X_te[seen], y_tr, y_te[seen], classes
-
-
-def checkpoint_proba(model_path, n_estimators, inference_config, seed, X_tr, y_tr, X_te):
-    """Zero-shot test probabilities, run as CausalMixTabPFNClassifier's final model; and the column mask."""
-    from tabpfn import TabPFNClassifier
-
-    from skcausalmix.finetuning._ensemble import fit_on_varying_columns, take_columns
-
-    clf = TabPFNClassifier(model_path=str(model_path), n_estimators=n_estimators, device="cpu",
-                           random_state=seed, inference_config=inference_config)
-    keep = fit_on_varying_columns(clf, X_tr, y_tr, inference_config)
-    return clf.predict_proba(take_columns(X_te, keep)), keep
 
 
 def run_one(name, X, y, size, seed, model_path, n_estimators, max_test, baselines_too=True,
@@ -155,15 +99,6 @@ def per_dataset(results):
     return "\n".join(lines)
 
 
-def manifest_widths(folder):
-    """Dataset name -> number of features, as far as ``folder``'s manifest gives them."""
-    import json
-
-    manifest = Path(folder) / "manifest.json"
-    entries = json.loads(manifest.read_text()) if manifest.is_file() else []
-    return {d["name"]: d["n_features"] for d in entries if "n_features" in d}
-
-
 def by_width(results, cut, folder=DATASETS):
     """Median and mean per size for datasets with <= cut and > cut features (from ``folder``'s manifest)."""
     widths = manifest_widths(folder)
@@ -183,53 +118,6 @@ def by_width(results, cut, folder=DATASETS):
                  for m in methods]
         lines.append(f"| {size} | {width} | {part['dataset'].nunique()} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
-
-
-def summarize_screen(files, cut=30, folder=DATASETS):
-    """Median / mean of a screen's score columns over datasets (seeds averaged), all and by width.
-
-    A screen's CSV has one row per dataset and seed: ``shipped`` (the bundled
-    model as shipped) and one score column per variant; timing columns
-    (``t`` and a number: seconds) are left out.
-    """
-    import re
-
-    runs = pd.concat([pd.read_csv(f) for f in files])
-    cols = ["shipped"] + [c for c in runs.columns
-                          if c not in ("dataset", "seed", "shipped") and not re.fullmatch(r"t[0-9.]+", c)]
-    table = runs.groupby("dataset")[cols].mean()
-    wide = table.index.map(manifest_widths(folder)) > cut
-    lines = []
-    for label, part in (("all", table), (f"<= {cut} features", table[~wide]), (f"> {cut} features", table[wide])):
-        lines.append(f"{label} ({len(part)} datasets), median / mean: " + ", ".join(
-            f"{c} {part[c].median():.4f} / {part[c].mean():.4f}" for c in cols))
-    for c in cols[1:]:
-        ran = table[c].notna()  # variants may differ between runs
-        better = int((table.loc[ran, c] > table.loc[ran, "shipped"]).sum())
-        lines.append(f"{c}: better than shipped on {better}/{int(ran.sum())}")
-    return "\n".join(lines)
-
-
-def screen_parser(doc):
-    """The options every screen of the shipped model takes; a screen adds its own."""
-    from skcausalmix._arguments import existing_file
-
-    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--datasets", default="all")
-    parser.add_argument("--size", type=positive_int, default=128)
-    parser.add_argument("--seeds", type=positive_int, default=2)
-    parser.add_argument("--out", default=None)
-    parser.add_argument("--summarize", nargs="+", type=existing_file, default=None, metavar="CSV",
-                        help="print the summary of earlier --out files and exit")
-    return parser
-
-
-def save_row(rows, row, out):
-    """Add a screen's row, show it, and rewrite ``out`` so that an interrupted screen keeps its rows."""
-    rows.append(row)
-    print(row, flush=True)
-    if out:
-        pd.DataFrame(rows).to_csv(out, index=False)
 
 
 def main(argv=None):
@@ -307,7 +195,7 @@ def main(argv=None):
     for ref in refs:
         name = ref.name
         X, y = load_dataset(ref)
-        try:  # as run_benchmark.py: the classes the model takes, for every method alike
+        try:  # as skcausalmix benchmark: the classes the model takes, for every method alike
             X, y, caps = cap_dataset(X, y, max_features=None, max_classes=n_classes)
         except ValueError as exc:
             print(f"skipped {name}: {exc}", file=sys.stderr)

@@ -1,7 +1,7 @@
 """Vectorized DirectLiNGAM against lingam's, and augmenting every shared dataset.
 
-    python benchmarks/bench_discovery.py [--sizes 200x10,...] [--lingam-max-p 40]
-    python benchmarks/bench_discovery.py --datasets   # CausalMixAugmenter on ../shared/datasets
+    python -m benchmarks.bench_discovery [--sizes 200x10,...] [--lingam-max-p 40]
+    python -m benchmarks.bench_discovery --datasets   # CausalMixAugmenter on ../shared/datasets
 
 Part 1: fit time of ``lingam.DirectLiNGAM`` and ours on random linear
 non-Gaussian data, in the same run (ratio), whether the causal orders agree
@@ -19,10 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from skcausalmix._arguments import positive_int, table_shapes
+from benchmarks.common import DATASETS, positive_int, table_shapes
 from skcausalmix.scm._direct_lingam import FastDirectLiNGAM
-
-DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
 
 def random_lingam(n, p, seed=0):

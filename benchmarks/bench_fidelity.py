@@ -1,6 +1,6 @@
 """Does CausalMixAugmenter keep what the real rows say for certain? A table per dataset.
 
-    python benchmarks/bench_fidelity.py [--data-dir ../shared/datasets] [--rows 500]
+    python -m benchmarks.bench_fidelity [--data-dir ../shared/datasets] [--rows 500]
 
 For each dataset (its first ``--rows`` rows), ``CausalMixAugmenter(n_synthetic=1.0)``
 with default settings, and three counts on its synthetic rows:
@@ -19,16 +19,12 @@ Results: the closing note of the session that added it.
 """
 
 import argparse
-import sys
 import warnings
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT.parent))
-
-DATASETS = ROOT.parent.parent / "shared" / "datasets"
+from benchmarks.common import DATASETS
 
 
 def fidelity(X, y, seed=0):

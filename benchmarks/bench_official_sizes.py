@@ -1,6 +1,6 @@
 """What fine-tuning the official TabPFN weights costs on a CPU: seconds per step, peak memory.
 
-    python benchmarks/bench_official_sizes.py [--rows 128,1024] [--steps 3] [--threads 2]
+    python -m benchmarks.bench_official_sizes [--rows 128,1024] [--steps 3] [--threads 2]
 
 Official weights cannot be downloaded here, so each tabpfn architecture is built at its
 default size with random weights (the shapes the official weights load into), written as

@@ -1,8 +1,8 @@
 """How close are CausalMixAugmenter's synthetic rows to unseen real rows? A table per variant.
 
-    python benchmarks/bench_synthetic_quality.py [--data-dir ../shared/datasets] [--rows 256]
+    python -m benchmarks.bench_synthetic_quality [--data-dir ../shared/datasets] [--rows 256]
         [--seeds 3] [--variant NAME=JSON ...] [--datasets a,b] [--out runs.csv]
-    python benchmarks/bench_synthetic_quality.py --summarize runs.csv [more.csv ...]
+    python -m benchmarks.bench_synthetic_quality --summarize runs.csv [more.csv ...]
 
 Each dataset is split, stratified, into ``--rows`` training rows and up to
 ``--holdout`` held-out real rows (datasets with fewer than 64 rows left over
@@ -30,7 +30,6 @@ first one.
 
 import argparse
 import json
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -38,10 +37,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT.parent))
+from benchmarks.common import DATASETS, auc
 
-DATASETS = ROOT.parent.parent / "shared" / "datasets"
 DEFAULT_VARIANTS = {"shared": {"mechanisms": "shared"}, "per_class": {"mechanisms": "per_class"},
                     "per_class_real": {"mechanisms": "per_class", "marginals": "real"}}
 METRICS = ("c2st", "tstr", "trtr", "aug")
@@ -63,12 +60,6 @@ def _encode(frames):
     return [out.iloc[a:b].to_numpy(dtype=float) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
-def _auc(y_true, proba, classes):
-    from skcausalmix.finetuning._loop import classification_scores
-
-    return classification_scores(np.searchsorted(classes, y_true), proba, len(classes))["roc_auc"]
-
-
 def _forest_auc(X_fit, y_fit, X_test, y_test, classes, seed):
     from sklearn.ensemble import RandomForestClassifier
 
@@ -76,7 +67,7 @@ def _forest_auc(X_fit, y_fit, X_test, y_test, classes, seed):
     proba = np.zeros((len(X_test), len(classes)))
     # A class missing from the fitting rows gets probability 0.
     proba[:, np.searchsorted(classes, forest.classes_)] = forest.predict_proba(X_test)
-    return _auc(y_test, proba, classes)
+    return auc(y_test, proba, classes)
 
 
 def quality(X_train, y_train, X_hold, y_hold, params, seed):

@@ -1,14 +1,14 @@
 """Screen: other encodings of categorical columns for the bundled model.
 
-    python benchmarks/screen_categorical_encoding.py --sizes 64,128,256 --seeds 3 --out categorical.csv
-    python benchmarks/screen_categorical_encoding.py --summarize categorical.csv
+    python -m benchmarks.screen_categorical_encoding --sizes 64,128,256 --seeds 3 --out categorical.csv
+    python -m benchmarks.screen_categorical_encoding --summarize categorical.csv
 
 The bundled model's two preprocessing configurations hand categorical
 columns to the model as tabpfn's ``ordinal_very_common_categories_shuffled``
 (ordinal codes in a random order per member, only for categories common
 enough; the rest go through the scaler as numbers) and ``numeric`` (ordinal
 codes as numbers). For every dataset with text columns (or ``--datasets``),
-size and seed (the splits of ``bench_bundled_model.py``), the bundled model
+size and seed (the splits of ``bench_bundled_model``: ``common.split``), the bundled model
 (or ``--model``) runs as skcausalmix runs it with the categorical setting of both
 configurations replaced, everything else kept: ``current`` (the shipped
 settings), ``noshuffle`` (``ordinal_very_common_categories``, codes in
@@ -21,17 +21,19 @@ cells beat ``current``. Results: ``results/categorical_encoding.md``.
 import argparse
 import sys
 import warnings
-from pathlib import Path
 
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT.parent))
-sys.path.insert(0, str(ROOT))
-
-from bench_bundled_model import DATASETS, auc, checkpoint_proba, save_row, split  # noqa: E402
-
-from skcausalmix._arguments import existing_file, positive_int, positive_ints  # noqa: E402
+from benchmarks.common import (
+    DATASETS,
+    auc,
+    checkpoint_proba,
+    existing_file,
+    positive_int,
+    positive_ints,
+    save_row,
+    split,
+)
 
 VARIANTS = {
     "current": None,

@@ -1,9 +1,9 @@
 """Screen: other ways to average the bundled model's ensemble members.
 
-    python benchmarks/screen_member_averaging.py --sizes 64,128,256 --seeds 5 --out averaging.csv
-    python benchmarks/screen_member_averaging.py --summarize averaging.csv
+    python -m benchmarks.screen_member_averaging --sizes 64,128,256 --seeds 5 --out averaging.csv
+    python -m benchmarks.screen_member_averaging --summarize averaging.csv
 
-For every dataset, size and seed (the splits of ``bench_bundled_model.py``),
+For every dataset, size and seed (the splits of ``bench_bundled_model``: ``common.split``),
 the bundled model runs once as skcausalmix runs it (32 members, 8 on all
 columns, 24 on 5-column views); its per-member logits are then averaged in
 several ways, all from the same forward pass. Columns of the CSV (test
@@ -27,13 +27,18 @@ from pathlib import Path
 import pandas as pd
 from scipy.special import softmax
 
-ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT.parent))
-sys.path.insert(0, str(ROOT))
+from benchmarks.common import (
+    DATASETS,
+    auc,
+    existing_file,
+    inference_settings,
+    positive_int,
+    positive_ints,
+    save_row,
+    split,
+)
 
-from bench_bundled_model import DATASETS, auc, inference_settings, save_row, split  # noqa: E402
-
-from skcausalmix._arguments import existing_file, positive_int, positive_ints  # noqa: E402
+RESULTS = Path(__file__).resolve().parent / "results"
 
 VARIANTS = ["shipped", "T1.0", "T1.3", "logits", "logits_full0.1", "views"]
 
@@ -87,7 +92,7 @@ def screen(names, sizes, seeds, out):
 
 def summarize(files):
     runs = pd.concat([pd.read_csv(f) for f in files]).drop_duplicates(["dataset", "size", "seed"])
-    reference = pd.read_csv(ROOT / "results" / "bundled_model.csv")
+    reference = pd.read_csv(RESULTS / "bundled_model.csv")
     forest = reference[reference["method"] == "RandomForest"]
     lines = []
     for size, part in runs.groupby("size"):

@@ -1,9 +1,9 @@
 """Screen: ensemble members on random projections of all columns, added to the bundled model's ensemble.
 
-    python benchmarks/screen_random_projections.py --datasets sonar,musk --size 128 --seeds 2 \
+    python -m benchmarks.screen_random_projections --datasets sonar,musk --size 128 --seeds 2 \
         --dims 5,10,16 --members 16 --out screen.csv
 
-For every dataset and seed (the splits of ``bench_bundled_model.py``): the
+For every dataset and seed (the splits of ``bench_bundled_model``: ``common.split``): the
 bundled model as skcausalmix runs it (its 32-member ensemble on the columns
 that vary), and ``--members`` extra members, each a one-member
 ``TabPFNClassifier`` on ``k`` Gaussian random projections of the columns
@@ -17,31 +17,25 @@ column over datasets (seeds averaged), all and split at 30 features.
 Results: ``results/feature_subspaces.md``.
 """
 
-import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.preprocessing import QuantileTransformer, StandardScaler
 
-ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT.parent))
-sys.path.insert(0, str(ROOT))
-
-from bench_bundled_model import (  # noqa: E402
+from benchmarks.common import (
     DATASETS,
     auc,
     checkpoint_proba,
     inference_settings,
+    positive_int,
     save_row,
     screen_parser,
+    seed_list,
     split,
     summarize_screen,
 )
-
-from skcausalmix._arguments import positive_int, seed_list  # noqa: E402
 
 
 def numeric(X_tr, X_te):

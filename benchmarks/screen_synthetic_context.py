@@ -1,9 +1,9 @@
 """Screen: the bundled model zero-shot with CausalMix synthetic rows added to its context.
 
-    python benchmarks/screen_synthetic_context.py --datasets diabetes,sonar --size 128 --seeds 2 \
+    python -m benchmarks.screen_synthetic_context --datasets diabetes,sonar --size 128 --seeds 2 \
         --ratios 0.5,1.0 --out screen.csv
 
-For every dataset and seed (the splits of ``bench_bundled_model.py``): the
+For every dataset and seed (the splits of ``bench_bundled_model``: ``common.split``): the
 bundled model as skcausalmix runs it (its ensemble on the columns that vary),
 with the training rows alone as its context (``shipped``) and with the
 training rows plus ``CausalMixAugmenter(n_synthetic=r)``'s synthetic rows
@@ -16,27 +16,20 @@ prints median / mean per column over datasets (seeds averaged), all and split
 at 30 features. Results: ``results/feature_subspaces.md``.
 """
 
-import sys
 import time
 import warnings
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT.parent))
-sys.path.insert(0, str(ROOT))
-
-from bench_bundled_model import (  # noqa: E402
+from benchmarks.common import (
     DATASETS,
     auc,
     checkpoint_proba,
     inference_settings,
+    positive_floats,
     save_row,
     screen_parser,
     split,
     summarize_screen,
 )
-
-from skcausalmix._arguments import positive_floats  # noqa: E402
 
 
 def screen(names, size, seeds, ratios, out):

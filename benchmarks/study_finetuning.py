@@ -1,11 +1,11 @@
 """The fine-tuning regime study: learning rate x steps, early stopping, validation signal.
 
     # 1. Trajectories on the selection tables (resumable: finished runs are skipped)
-    python benchmarks/study_finetuning.py trajectories --datasets ../shared/datasets --out runs/study
+    python -m benchmarks.study_finetuning trajectories --datasets ../shared/datasets --out runs/study
     # 2. The defaults run on the other tables, through fit and predict as a user runs them
-    python benchmarks/study_finetuning.py heldout --datasets ../shared/datasets --out runs/study
+    python -m benchmarks.study_finetuning heldout --datasets ../shared/datasets --out runs/study
     # 3. Tables (markdown) from what has finished
-    python benchmarks/study_finetuning.py report --out runs/study
+    python -m benchmarks.study_finetuning report --out runs/study
 
 **Trajectories.** For every selection table, training size, seed, learning rate and
 method ("finetune": no synthetic rows; "causalmix": CausalMix rows through the same loop)

@@ -29,7 +29,7 @@ which needs the ``tabicl`` and ``xgboost`` packages, ``--real-share`` for batche
 (synthetic tasks of at most 30 columns). The shipped checkpoint's prior, runs
 and commands are in ``skcausalmix/finetuning/models/MODEL_CARD.md``.
 
-    python pretraining/pretrain.py --out-dir runs/pretrain --minutes 60 \
+    python -m pretraining.pretrain --out-dir runs/pretrain --minutes 60 \
         --export skcausalmix/finetuning/models/skcausalmix-small-v3.safetensors
 """
 
@@ -37,7 +37,6 @@ import argparse
 import json
 import math
 import shutil
-import sys
 import time
 from pathlib import Path
 
@@ -45,14 +44,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # real_corpus.py
-from skcausalmix._arguments import non_negative_int, positive, positive_int, share  # noqa: E402
-from skcausalmix.finetuning._checkpoint import (  # noqa: E402
-    build_model,
-    refresh_inference_config,
-    save_checkpoint,
-)
+from skcausalmix._arguments import non_negative_int, positive, positive_int
+from skcausalmix.finetuning._checkpoint import build_model, checkpoint_settings, save_checkpoint, write_checkpoint
 
 # About 2.5M parameters: under 10 MB as float32, under a second a step on 2 cores.
 MODEL_CONFIG = {
@@ -226,7 +219,7 @@ def real_sources(part):
     if not _REAL_SOURCES:
         import zlib
 
-        from real_corpus import BENCHMARK_DATASETS, build_sources
+        from pretraining.real_corpus import BENCHMARK_DATASETS, build_sources
 
         exclude = BENCHMARK_DATASETS if BENCHMARK_DATASETS.is_dir() else None
         for source in build_sources(exclude_like=exclude):
@@ -237,7 +230,7 @@ def real_sources(part):
 
 def sample_real_batch(rng, batch_size, part="train"):
     """A batch of tasks from one real table: other rows, targets and columns in each task."""
-    from real_corpus import sample_real_task
+    from pretraining.real_corpus import sample_real_task
 
     sources = real_sources(part)
     source = sources[rng.randint(len(sources))]
@@ -353,6 +346,30 @@ def lr_at(step, base_lr, warmup, total):
         return base_lr * (step + 1) / warmup
     progress = min(1.0, (step - warmup) / max(1, total - warmup))
     return base_lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def refresh_inference_config(path, out=None):
+    """Rewrite a checkpoint's inference settings, ensemble and fine-tuning settings to the current ones.
+
+    Weights, architecture and config are kept as they are; ``out`` defaults
+    to ``path`` (in place).
+    """
+    from tabpfn.checkpoint import Checkpoint
+
+    checkpoint = Checkpoint(str(path)).load()
+    checkpoint.update(checkpoint_settings())
+    return write_checkpoint(checkpoint, path if out is None else out)
+
+
+def share(text):
+    """An argument type: a share between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a valid float") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be a share between 0 and 1, got {text}")
+    return value
 
 
 def main(argv=None):

@@ -12,7 +12,7 @@ out: MASS's biopsy and Pima tables (breast-w, diabetes), and, to be safe, any ta
 distinct values nearly match a column of theirs (:func:`overlapping_columns`; runs of integers such as
 1-10 scores are not compared, they are in many tables).
 
-    python pretraining/real_corpus.py --list   # what is used, what is left out and why
+    python -m pretraining.real_corpus --list   # what is used, what is left out and why
 """
 
 import argparse

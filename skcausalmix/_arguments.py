@@ -1,7 +1,8 @@
-"""Argument types of the command lines and the scripts, so that a bad value reads the same everywhere.
+"""Argument types of the command lines, so that a bad value reads the same everywhere.
 
 Each takes the text argparse got and returns the value, or raises
-``argparse.ArgumentTypeError`` (argparse turns it into a usage error).
+``argparse.ArgumentTypeError`` (argparse turns it into a usage error). The
+scripts in ``benchmarks/`` and ``pretraining/`` use these and add their own.
 """
 
 import argparse
@@ -32,17 +33,6 @@ def positive(kind):
     return parse
 
 
-def share(text):
-    """A share between 0 and 1."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a valid float") from None
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"must be a share between 0 and 1, got {text}")
-    return value
-
-
 def share_or_count(text):
     """A share of rows strictly between 0 and 1 ("0.2"), or a number of rows ("30")."""
     if text.isdigit():
@@ -52,35 +42,6 @@ def share_or_count(text):
         raise argparse.ArgumentTypeError(
             f"expected a share between 0 and 1 or a whole number of rows, got {text!r}")
     return value
-
-
-def positive_ints(text, minimum=1):
-    """A comma-separated list of integers of at least ``minimum`` ("64,128")."""
-    parts = [t.strip() for t in text.split(",") if t.strip()]
-    if not parts or not all(t.isdigit() and int(t) >= minimum for t in parts):
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated integers of at least {minimum}, got {text!r}")
-    return [int(t) for t in parts]
-
-
-def seed_list(text):
-    """Seeds: a comma-separated list of non-negative integers ("0,3,7")."""
-    return positive_ints(text, minimum=0)
-
-
-def table_shapes(text):
-    """A comma-separated list of rows x columns ("200x10,1000x20")."""
-    shapes = []
-    for part in filter(None, (t.strip() for t in text.split(","))):
-        rows, _, cols = part.partition("x")
-        try:
-            shapes.append((positive_int(rows), positive_int(cols)))
-        except argparse.ArgumentTypeError:
-            raise argparse.ArgumentTypeError(
-                f"expected shapes such as 200x10, got {part!r}") from None
-    if not shapes:
-        raise argparse.ArgumentTypeError(f"expected shapes such as 200x10, got {text!r}")
-    return shapes
 
 
 def count_or_auto(text):
@@ -93,24 +54,3 @@ def auto_or(parse):
     def parse_or_auto(text):
         return text if text == "auto" else parse(text)
     return parse_or_auto
-
-
-def positive_floats(text):
-    """A comma-separated list of positive numbers ("0.5,1")."""
-    parts = [t.strip() for t in text.split(",") if t.strip()]
-    try:
-        values = [float(t) for t in parts]
-    except ValueError:
-        values = []
-    if not values or not all(v > 0 for v in values):  # NaN fails too
-        raise argparse.ArgumentTypeError(f"expected comma-separated positive numbers, got {text!r}")
-    return values
-
-
-def existing_file(text):
-    """The path of a file that exists (an earlier run's output, say)."""
-    from pathlib import Path
-
-    if not Path(text).is_file():
-        raise argparse.ArgumentTypeError(f"no such file: {text}")
-    return text

@@ -131,14 +131,14 @@ def _names(text):
 def _categorical(X, names, path):
     """``categorical_features`` for the augmenter: "auto", or the automatically
     detected text/bool/category columns plus the ones given with --categorical."""
-    from .scm._table import _categorical_mask
+    from ._table_checks import categorical_mask
 
     if not names:
         return "auto"
     unknown = [c for c in names if c not in X.columns]
     if unknown:
         raise CLIError(f"{path}: --categorical names unknown columns {unknown}")
-    detected = list(X.columns[_categorical_mask(X, "auto")])
+    detected = list(X.columns[categorical_mask(X, "auto")])
     return detected + [c for c in names if c not in detected]
 
 

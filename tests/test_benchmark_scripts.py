@@ -1,22 +1,27 @@
-"""The scripts in benchmarks/ on a dataset folder of the user's own (--data-dir)."""
+"""The scripts in benchmarks/ on a dataset folder of the user's own (--data-dir), and what they share."""
 
-import importlib.util
+import argparse
+import importlib
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 
-from .conftest import DATASETS
+from benchmarks.common import (
+    existing_file,
+    positive_floats,
+    positive_ints,
+    seed_list,
+    summarize_screen,
+    table_shapes,
+)
 
-SCRIPTS = Path(__file__).resolve().parents[1] / "benchmarks"
+from .conftest import DATASETS
 
 
 def script(name):
-    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """``benchmarks/<name>.py`` as the module ``benchmarks.<name>`` (run from the repository root)."""
+    return importlib.import_module(f"benchmarks.{name}")
 
 
 @pytest.fixture
@@ -111,7 +116,7 @@ def test_screen_summary_compares_each_variant_with_the_shipped_model(tmp_path):
     pd.DataFrame({"dataset": ["narrow", "narrow", "wide"], "seed": [0, 1, 0], "shipped": [0.8, 0.9, 0.7],
                   "ctx1": [0.9, 0.9, 0.6], "t1": [5.0, 5.0, 5.0], "tabicl": [0.8, 0.9, 0.8]}).to_csv(
         tmp_path / "s.csv", index=False)
-    text = script("bench_bundled_model").summarize_screen([tmp_path / "s.csv"], folder=tmp_path)
+    text = summarize_screen([tmp_path / "s.csv"], folder=tmp_path)
     assert "all (2 datasets), median / mean: shipped 0.7750 / 0.7750, ctx1 0.7500 / 0.7500" in text
     assert "<= 30 features (1 datasets), median / mean: shipped 0.8500 / 0.8500, ctx1 0.9000 / 0.9000" in text
     assert "ctx1: better than shipped on 1/2" in text and "tabicl: better than shipped on 1/2" in text
@@ -146,3 +151,38 @@ def test_categorical_screen_finds_text_columns():
     has_text = script("screen_categorical_encoding").has_text_columns
     assert has_text(pd.DataFrame({"x": [1.0, 2.0], "c": ["u", "v"]}))
     assert not has_text(pd.DataFrame({"x": [1.0, 2.0], "n": [0, 1]}))
+
+
+def test_argument_types_of_the_scripts():
+    assert positive_ints("64, 128,") == [64, 128] and seed_list("0,3") == [0, 3]
+    assert table_shapes("200x10,1000x20") == [(200, 10), (1000, 20)]
+    assert positive_floats("0.5, 1,") == [0.5, 1.0] and existing_file(__file__) == __file__
+
+
+@pytest.mark.parametrize("parse, text, message", [
+    (positive_ints, "0", "integers of at least 1"),
+    (positive_ints, "64,abc", "integers of at least 1"),
+    (positive_ints, "", "integers of at least 1"),
+    (seed_list, "-1", "integers of at least 0"),
+    (table_shapes, "10", "shapes such as 200x10"),
+    (table_shapes, "5x", "shapes such as 200x10"),
+    (table_shapes, "0x3", "shapes such as 200x10"),
+    (positive_floats, "0.5,0", "positive numbers"),
+    (positive_floats, "0.5,x", "positive numbers"),
+    (positive_floats, "nan", "positive numbers"),
+    (positive_floats, "", "positive numbers"),
+    (existing_file, "no/such/runs.csv", "no such file: no/such/runs.csv"),
+])
+def test_bad_script_arguments_say_what_was_expected(parse, text, message):
+    with pytest.raises(argparse.ArgumentTypeError, match=message):
+        parse(text)
+
+
+def test_scripts_share_helpers_without_sys_path():
+    # Run as modules (python -m benchmarks.NAME), the scripts import benchmarks.common and
+    # pretraining.real_corpus by name; none of them edits sys.path to find another.
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for path in sorted([*root.glob("benchmarks/*.py"), *root.glob("pretraining/*.py")]):
+        assert "sys.path" not in path.read_text(), path.name

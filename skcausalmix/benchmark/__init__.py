@@ -2,21 +2,19 @@
 
 Runs are Dask tasks (a ``LocalCluster`` by default, any scheduler address
 otherwise); results are appended to ``results.jsonl`` as they finish, so an
-interrupted benchmark resumes where it stopped. ``python -m
-skcausalmix.benchmark --help`` and ``benchmarks/run_benchmark.py`` run it
-from the command line. Needs the ``benchmark`` extra (dask, matplotlib).
+interrupted benchmark resumes where it stopped. On the command line it is
+``skcausalmix benchmark`` (``python -m skcausalmix.benchmark`` and
+``benchmarks/run_benchmark.py`` run that same command). Needs the
+``benchmark`` extra (dask, matplotlib).
 """
 
+# A general sampler, at home in over_sampling; still importable from here.
+from ..over_sampling import ProportionalOverSampler
 from ._datasets import DatasetRef, cap_dataset, list_datasets, load_dataset, split_scarce
-from ._methods import (
-    AUGMENTERS,
-    CLASSIC_MODELS,
-    FINETUNE_METHODS,
-    ProportionalOverSampler,
-    make_augmenter,
-)
+from ._methods import AUGMENTERS, CLASSIC_MODELS, FINETUNE_METHODS, make_augmenter
 from ._report import curve_correlation, plot_report, run_metrics, summarize, write_report
-from ._runner import BenchmarkConfig, plan_runs, read_results, run_benchmark, run_one
+from ._results import read_results
+from ._runner import BenchmarkConfig, plan_runs, run_benchmark, run_one
 
 __all__ = [
     "AUGMENTERS",

@@ -1,12 +1,18 @@
-"""Command line of the benchmark (``skcausalmix benchmark``, ``python -m skcausalmix.benchmark``)."""
+"""The ``skcausalmix benchmark`` command: its options and what it runs.
 
-import argparse
-import sys
+``skcausalmix._cli`` parses the command line and reports errors, whichever way
+the command is started (``skcausalmix benchmark``, ``python -m
+skcausalmix.benchmark``, ``benchmarks/run_benchmark.py``).
+"""
+
 from dataclasses import fields
+from pathlib import Path
 
 from .._arguments import auto_or, count_or_auto, positive_int
 from ._methods import AUGMENTERS, CLASSIC_MODELS, DEFAULT_AUGMENTERS, DEFAULT_FINETUNE_METHODS, FINETUNE_METHODS
-from ._runner import BenchmarkConfig
+from ._report import write_report
+from ._results import RESULTS_FILE
+from ._runner import BenchmarkConfig, run_benchmark
 
 DESCRIPTION = """Compare zero-shot TabPFN, standard fine-tuning, CausalMix fine-tuning and
 other augmenters (one fine-tuning loop; only the data differ), plus a classic track
@@ -70,14 +76,8 @@ def add_arguments(parser):
 
 
 def run(args):
-    from ._report import write_report
-    from ._runner import run_benchmark
-
+    """Run the benchmark, or only rewrite its report, as the parsed ``args`` say."""
     if args.report_only:
-        from pathlib import Path
-
-        from ._runner import RESULTS_FILE
-
         if not (Path(args.out) / RESULTS_FILE).is_file():
             raise FileNotFoundError(f"{args.out}: no {RESULTS_FILE} to report on; run the benchmark "
                                     f"with --out {args.out} first.")
@@ -91,14 +91,3 @@ def run(args):
     print(f"runs: {summary['planned']} planned, {summary['skipped']} already finished, "
           f"{summary['done']} done now ({summary['failed']} failed); report: {args.out}/report.md")
     return 0
-
-
-def main(argv=None):
-    parser = add_arguments(argparse.ArgumentParser(
-        prog="skcausalmix benchmark", description=DESCRIPTION))
-    args = parser.parse_args(argv)
-    try:
-        return run(args)
-    except (ValueError, FileNotFoundError, RuntimeError, ImportError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2

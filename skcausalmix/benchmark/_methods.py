@@ -5,12 +5,7 @@ that only the synthetic data differ between them. The classic track puts the
 same augmenters in front of classic classifiers in imblearn pipelines.
 """
 
-import numpy as np
 import pandas as pd
-from sklearn.base import clone
-from sklearn.utils._param_validation import HasMethods
-
-from ..over_sampling._base import BaseAugmenter
 
 #: name -> CausalMixTabPFNClassifier parameters (the augmenter by name).
 FINETUNE_METHODS = {
@@ -39,7 +34,7 @@ def make_augmenter(name, ratio=1.0, random_state=None):
     """A sampler adding ``ratio`` synthetic rows per real row (None for "none")."""
     from imblearn.over_sampling import SMOTE, RandomOverSampler
 
-    from ..over_sampling import CausalMixAugmenter, WithinClassMixup
+    from ..over_sampling import CausalMixAugmenter, ProportionalOverSampler, WithinClassMixup
 
     if name == "none":
         return None
@@ -124,58 +119,3 @@ def classic_models(X, random_state=0):
                 random_state=random_state,
                 categorical_features=[False] * len(num) + [True] * len(cat))),
     }
-
-
-class ProportionalOverSampler(BaseAugmenter):
-    """Run an imblearn over-sampler in augmentation mode on a raw table.
-
-    ``sampler`` (SMOTE, RandomOverSampler, ...) gets a sampling strategy that
-    adds ``n_synthetic`` rows per real row with the class proportions kept,
-    as :class:`~skcausalmix.over_sampling.CausalMixAugmenter` does. Samplers
-    that need numbers (the SMOTE family) see text columns as codes (SMOTENC
-    when there are any, SMOTEN when every column is text) and missing cells
-    imputed; their synthetic rows are
-    decoded back, so real rows come back unchanged and synthetic ones have
-    the table's columns and dtypes.
-    """
-
-    _parameter_constraints = {
-        **BaseAugmenter._parameter_constraints,
-        "sampler": [HasMethods(["fit_resample"])],
-    }
-
-    def __init__(self, sampler, *, n_synthetic=1.0):
-        super().__init__(sampling_strategy="auto")
-        self.sampler = sampler
-        self.n_synthetic = n_synthetic
-
-    def _fit_resample(self, X, y):
-        from ..scm._table import TableEncoder
-
-        classes, counts = np.unique(y, return_counts=True)
-        extra = self._synthetic_counts(y)
-        target = {c: int(n + extra.get(c, 0)) for c, n in zip(classes, counts)}
-        sampler = clone(self.sampler)
-        if "SMOTE" not in type(sampler).__name__:  # e.g. RandomOverSampler takes any table
-            sampler.set_params(sampling_strategy=target)
-            X_res, y_res = sampler.fit_resample(X, y)
-            X_new = X_res.iloc[len(y):] if isinstance(X_res, pd.DataFrame) else X_res[len(y):]
-            return self._append(X, y, X_new, np.asarray(y_res)[len(y):])
-        # The SCM's table encoding: text as codes, missing cells imputed, and
-        # synthetic rows decoded back to the table's columns and dtypes.
-        encoder = TableEncoder()
-        Z, _ = encoder.fit_transform(X)
-        categorical = list(np.flatnonzero(encoder.categorical_))
-        if categorical and type(sampler).__name__ == "SMOTE":
-            from imblearn.over_sampling import SMOTEN, SMOTENC
-
-            # SMOTENC needs a numeric column; SMOTEN is SMOTE for nominal-only tables.
-            sampler = (SMOTEN(random_state=sampler.random_state)
-                       if len(categorical) == Z.shape[1] else
-                       SMOTENC(categorical_features=categorical, random_state=sampler.random_state))
-        if hasattr(sampler, "k_neighbors"):
-            sampler.set_params(k_neighbors=max(1, min(5, counts.min() - 1)))
-        sampler.set_params(sampling_strategy=target)
-        Z_res, y_res = sampler.fit_resample(Z, y)
-        X_new = encoder.to_table(np.asarray(Z_res)[len(y):])
-        return self._append(X, y, X_new, np.asarray(y_res)[len(y):])

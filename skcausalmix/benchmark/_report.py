@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._runner import read_results
+from ._results import read_results
 
 ZERO_SHOT = "zero-shot"
 

@@ -20,8 +20,8 @@ from ._methods import (
     classic_pipeline,
     finetune_params,
 )
-
-RESULTS_FILE = "results.jsonl"
+from ._report import write_report
+from ._results import read_results, results_writer
 
 
 @dataclass
@@ -213,21 +213,6 @@ def _limit_threads():
         pass
 
 
-def read_results(out_dir):
-    """All records of ``out_dir/results.jsonl`` (the last record of a run wins)."""
-    path = Path(out_dir) / RESULTS_FILE
-    records = {}
-    if path.exists():
-        for line in path.read_text().splitlines():
-            if line.strip():
-                try:
-                    rec = json.loads(line)
-                except json.JSONDecodeError:  # a line cut by a crash
-                    continue
-                records[rec["run_id"]] = rec
-    return list(records.values())
-
-
 def run_benchmark(config, out_dir, *, scheduler=None, n_workers=2, retry_failed=False,
                   progress=True, report=True):
     """Run every planned run not finished in ``out_dir`` on Dask; append results.
@@ -244,6 +229,9 @@ def run_benchmark(config, out_dir, *, scheduler=None, n_workers=2, retry_failed=
     retry_failed : bool
         Run again the runs recorded as failed (finished ones are always
         skipped).
+    report : bool, default=True
+        Write ``report.md`` and its plots (:func:`write_report`) once the runs
+        are done.
 
     Returns
     -------
@@ -275,7 +263,7 @@ def run_benchmark(config, out_dir, *, scheduler=None, n_workers=2, retry_failed=
             pending.sort(key=lambda r: r["track"] != "finetune")
             futures = {client.submit(run_one, run, config, pure=False, key=_key(run)): run
                        for run in pending}
-            with open(out / RESULTS_FILE, "a") as sink:
+            with results_writer(out) as write:
                 for future in as_completed(futures):
                     try:
                         record = future.result()
@@ -284,8 +272,7 @@ def run_benchmark(config, out_dir, *, scheduler=None, n_workers=2, retry_failed=
                         record = {k: run[k] for k in ("run_id", "dataset", "size", "seed",
                                                       "track", "method", "model")}
                         record.update(status="error", error=f"{type(exc).__name__}: {exc}")
-                    sink.write(json.dumps(record) + "\n")
-                    sink.flush()
+                    write(record)
                     summary["done"] += 1
                     summary["failed"] += record["status"] != "ok"
                     if bar is not None:
@@ -298,8 +285,6 @@ def run_benchmark(config, out_dir, *, scheduler=None, n_workers=2, retry_failed=
             if cluster is not None:
                 cluster.close()
     if report:
-        from ._report import write_report
-
         write_report(out)
     return summary
 

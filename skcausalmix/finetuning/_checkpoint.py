@@ -95,15 +95,23 @@ def plain_state_dict(module):
     return {k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()}
 
 
+def checkpoint_settings():
+    """What our checkpoints store beside the weights: tabpfn's inference settings, the
+    ensemble skcausalmix runs and the fine-tuning settings, each as they are now."""
+    return {
+        "inference_config": inference_config_dict(),
+        ENSEMBLE_KEY: ensemble_spec(),
+        FINETUNING_KEY: finetuning_spec(),
+    }
+
+
 def save_checkpoint(model, config, path, extra=None):
     """Write a freshly built or pretrained v3 ``model`` as a tabpfn checkpoint."""
     checkpoint = {
         "state_dict": plain_state_dict(model),
         "config": dict(config),
         "architecture_name": ARCHITECTURE,
-        "inference_config": inference_config_dict(),
-        ENSEMBLE_KEY: ensemble_spec(),
-        FINETUNING_KEY: finetuning_spec(),
+        **checkpoint_settings(),
         **(extra or {}),
     }
     return write_checkpoint(checkpoint, path)
@@ -127,21 +135,6 @@ def write_checkpoint(checkpoint, path):
     else:
         torch.save(checkpoint, path)
     return path
-
-
-def refresh_inference_config(path, out=None):
-    """Rewrite a checkpoint's inference settings, ensemble and fine-tuning settings to the current ones.
-
-    Weights, architecture and config are kept as they are; ``out`` defaults
-    to ``path`` (in place).
-    """
-    from tabpfn.checkpoint import Checkpoint
-
-    checkpoint = Checkpoint(str(path)).load()
-    checkpoint["inference_config"] = inference_config_dict()
-    checkpoint[ENSEMBLE_KEY] = ensemble_spec()
-    checkpoint[FINETUNING_KEY] = finetuning_spec()
-    return write_checkpoint(checkpoint, path if out is None else out)
 
 
 def build_random_checkpoint(path, config=None, seed=0, output_noise=0.02):

@@ -15,9 +15,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._messages import label_repr as _label
 from .._messages import user_stacklevel
+from .._table_checks import column_values, reject_infinity, text_columns, validation_view
 from .._validation import check_labels_present
 from ..over_sampling._causal_mix import MIN_CLASS_ROWS
-from ..scm._table import validation_view
 from ._ensemble import (
     ENSEMBLE_KEY,
     ensemble_settings,
@@ -411,12 +411,12 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
                                        ensure_all_finite=False, ensure_min_samples=2)
         if not is_frame:
             X = _numeric_if_possible(checked)
-        _reject_infinity(X)
+        reject_infinity(X)
         if not reset:
             _reject_new_text(X, getattr(self, "_text_columns_", None))
         _reject_mixed_kinds(X)
         if reset:
-            self._text_columns_ = _text_columns(X)
+            self._text_columns_ = text_columns(X)
         return (X, y) if y is not None else X
 
     def _split(self, X, codes, X_val, y_val, seed):
@@ -702,12 +702,7 @@ def _reject_datetimes(X):
 
 def _reject_mixed_kinds(X):
     # tabpfn's encoder fails on such a column with a message that names no column.
-    if isinstance(X, pd.DataFrame):
-        columns = [(c, X[c].to_numpy()) for c in X.columns if X[c].dtype == object]
-    elif X.dtype == object:
-        columns = list(enumerate(X.T))
-    else:
-        return
+    columns = [(name, np.asarray(values)) for name, values in column_values(X) if values.dtype == object]
     bad = []
     for name, values in columns:
         # infer_dtype scans in C; only its mixed verdicts need a look at the values.
@@ -723,30 +718,11 @@ def _reject_mixed_kinds(X):
         )
 
 
-def _column_values(X):
-    if isinstance(X, pd.DataFrame):
-        return [(c, X[c].to_numpy()) for c in X.columns]
-    return list(enumerate(X.T))
-
-
-def _text_columns(X):
-    """Which columns hold text (strings, categories) rather than numbers."""
-    if isinstance(X, pd.DataFrame):
-        return np.array([
-            not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype))
-            and (not pd.api.types.is_object_dtype(dtype) or any(isinstance(v, (str, bytes)) for v in X[c].to_numpy()))
-            for c, dtype in X.dtypes.items()
-        ])
-    if X.dtype != object:
-        return np.zeros(X.shape[1], dtype=bool)
-    return np.array([any(isinstance(v, (str, bytes)) for v in col) for col in X.T])
-
-
 def _reject_new_text(X, fitted):
     # tabpfn would fail deep in its encoder ("could not convert string to float") without naming the column.
     if fitted is None or len(fitted) != X.shape[1]:
         return
-    bad = [(name, word) for (name, values), was_text, is_text in zip(_column_values(X), fitted, _text_columns(X))
+    bad = [(name, word) for (name, values), was_text, is_text in zip(column_values(X), fitted, text_columns(X))
            if is_text and not was_text and (word := _first_non_number(values)) is not None]
     if bad:
         raise ValueError(
@@ -764,14 +740,3 @@ def _first_non_number(values):
             except ValueError:
                 return v
     return None
-
-
-def _reject_infinity(X):
-    if isinstance(X, pd.DataFrame):
-        numeric = X.select_dtypes(include="number")
-        bad = [c for c in numeric.columns if np.isinf(numeric[c].to_numpy(dtype=float)).any()]
-        if bad:
-            raise ValueError(f"Columns {bad[:5]} contain infinite values; replace them (e.g. with NaN).")
-    elif X.dtype.kind == "f" and np.isinf(X).any():
-        cols = np.flatnonzero(np.isinf(X).any(axis=0))[:5].tolist()
-        raise ValueError(f"Columns {cols} contain infinite values; replace them (e.g. with NaN).")

@@ -12,8 +12,8 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
 
 from .._messages import user_stacklevel
+from .._table_checks import validation_view
 from .._validation import check_labels_present
-from ..scm._table import validation_view
 
 # The fitted attributes every augmenter documents (imblearn's Substitution).
 AUGMENTER_ATTRIBUTES_DOCSTRING = """sampling_strategy_ : dict

@@ -11,10 +11,11 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from scipy import sparse
 
-from ._discovery import DISCOVERY_METHODS, discover, graph_to_adjacency, topological_order
 from .._progress import progress_bar
+from .._table_checks import validation_view
+from ._discovery import DISCOVERY_METHODS, discover, graph_to_adjacency, topological_order
 from ._equations import NodeEquation, default_classifier, default_regressor
-from ._table import CATEGORICAL, TableEncoder, validation_view
+from ._table import CATEGORICAL, TableEncoder
 
 
 # Largest |value| of a numeric column (and inverse of the smallest nonzero one).

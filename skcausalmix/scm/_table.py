@@ -1,8 +1,9 @@
 """Column typing, numeric encoding and decoding of a mixed-type table.
 
 Every other part of the SCM works on one float matrix with a column per
-feature; this module is the only place that knows about dtypes, categories,
-missing cells and observed ranges.
+feature; this module is the only part of it that knows about dtypes,
+categories, missing cells and observed ranges. Which columns are categorical
+or text is decided in :mod:`skcausalmix._table_checks`, as for the classifier.
 """
 
 from dataclasses import dataclass, field
@@ -10,6 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import sparse
+
+from .._table_checks import categorical_mask, holds_text, reject_infinity
 
 CONTINUOUS = "continuous"
 INTEGER = "integer"
@@ -55,7 +58,8 @@ class TableEncoder:
         self.input_meta_ = _input_meta(X)
         self.is_dataframe_ = isinstance(X, pd.DataFrame)
         self.feature_names_ = np.asarray(frame.columns, dtype=object)
-        categorical = _categorical_mask(frame, self.categorical_features)
+        categorical = categorical_mask(frame, self.categorical_features)
+        reject_infinity(frame, numeric=~categorical)
         self.columns_ = []
         Z = np.empty(frame.shape, dtype=float)
         missing = np.zeros(frame.shape, dtype=bool)
@@ -128,25 +132,6 @@ class TableEncoder:
         return _assemble(columns, meta)
 
 
-def validation_view(X):
-    """``X`` as scikit-learn's ``validate_data`` can check it (shape, names).
-
-    Validation only needs the shape and the column names, but it converts the
-    frame to one numpy dtype first, and fails on some mixes: dates or durations
-    beside floats (no common dtype), pandas' nullable Int64/boolean/string
-    beside a category (it casts them all to float). Columns that are not plain
-    numpy numbers are seen as objects; the data themselves are typed by
-    :class:`TableEncoder`.
-    """
-    if not isinstance(X, pd.DataFrame):
-        return X
-    if X.shape[1] == 0:  # sklearn's validation fails inside numpy on these
-        raise ValueError(f"X is a DataFrame with no columns (shape={X.shape}); at least one feature is required.")
-    special = [c for c, dtype in X.dtypes.items()
-               if not isinstance(dtype, np.dtype) or dtype.kind in "mM"]
-    return X.astype(dict.fromkeys(special, object)) if special else X
-
-
 def _as_frame(X):
     if sparse.issparse(X):
         raise TypeError(
@@ -159,69 +144,6 @@ def _as_frame(X):
     if X.ndim != 2:
         raise ValueError(f"Expected a 2-d table of shape (n_samples, n_features), got {X.ndim}-d.")
     return pd.DataFrame(X)
-
-
-def _auto_categorical(column):
-    dtype = column.dtype
-    if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dtype):
-        return True
-    if pd.api.types.is_object_dtype(dtype):
-        # Object columns from numpy hold numbers as often as text; text is categorical even
-        # when it reads as numbers, as in a str column, so that its values come back as they were.
-        present = column.dropna()
-        if _holds_text(present):
-            return True
-        if len(present) and all(isinstance(v, (bool, np.bool_)) for v in present):
-            return True  # True/False, as a bool column: not 1.0/0.0
-        try:
-            pd.to_numeric(column)
-        except (TypeError, ValueError):
-            return True
-        return False
-    return pd.api.types.is_string_dtype(dtype)
-
-
-def _categorical_mask(frame, categorical_features):
-    n_features = frame.shape[1]
-    auto = np.array([_auto_categorical(frame.iloc[:, j]) for j in range(n_features)], dtype=bool)
-    if isinstance(categorical_features, str) and categorical_features == "auto":
-        return auto
-    mask = np.zeros(n_features, dtype=bool)
-    given = np.asarray([] if categorical_features is None else list(categorical_features))
-    if given.dtype == bool:
-        if given.shape != (n_features,):
-            raise ValueError(
-                f"categorical_features as a boolean mask needs {n_features} entries, "
-                f"got {given.shape[0]}."
-            )
-        mask = given.copy()
-    else:
-        names = list(frame.columns)
-        for item in given.tolist():
-            if isinstance(item, int) and item not in names:
-                if not -n_features <= item < n_features:
-                    raise ValueError(
-                        f"categorical_features index {item} is out of range for "
-                        f"{n_features} features."
-                    )
-                mask[item] = True
-            elif item in names:
-                mask[names.index(item)] = True
-            else:
-                raise ValueError(f"categorical_features names unknown column {item!r}.")
-    for j in np.flatnonzero(auto & ~mask):
-        column = frame.iloc[:, j]
-        if pd.api.types.is_bool_dtype(column.dtype):
-            mask[j] = True  # booleans are two-level categories whatever the list says
-            continue
-        try:
-            pd.to_numeric(column)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"Column {frame.columns[j]!r} holds non-numeric values but is not "
-                "listed in categorical_features."
-            ) from None
-    return mask
 
 
 def _fit_column(values, name, categorical):
@@ -249,10 +171,6 @@ def _fit_column(values, name, categorical):
         _check_scalars(values[~miss], name)  # intervals, tuples: no declaration helps
         raise ValueError(f"Column {name!r} is not numeric; declare it in categorical_features.") from None
     observed = numeric[~miss]
-    if np.isinf(observed).any():
-        raise ValueError(
-            f"Column {name!r} contains infinite values; replace them (e.g. with NaN) first."
-        )
     integral = np.all(observed == np.round(observed))
     fill = float(np.median(observed))
     if integral:
@@ -261,7 +179,7 @@ def _fit_column(values, name, categorical):
     low, high = float(observed.min()), float(observed.max())
     step, decimals = _grid(observed)
     col = _Column(name, INTEGER if integral else CONTINUOUS, low=low, high=high, fill=fill,
-                  constant=low == high, as_text=_holds_text(values[~miss]), step=step, decimals=decimals)
+                  constant=low == high, as_text=holds_text(values[~miss]), step=step, decimals=decimals)
     return col, numeric, miss
 
 
@@ -293,11 +211,6 @@ def _grid(observed):
             distances = (whole - whole[0]).astype(np.int64)
             return float(np.gcd.reduce(distances)) / 10.0 ** decimals, decimals
     return np.nan, 0
-
-
-def _holds_text(values):
-    # Only object columns can hold strings among numbers; a scan of every float column costs 7x the encoding.
-    return pd.api.types.is_object_dtype(values.dtype) and any(isinstance(v, (str, bytes)) for v in values)
 
 
 def _check_scalars(values, name):

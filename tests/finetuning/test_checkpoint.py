@@ -6,12 +6,7 @@ import numpy as np
 import pytest
 
 from skcausalmix.finetuning import bundled_model_path
-from skcausalmix.finetuning._checkpoint import (
-    build_random_checkpoint,
-    inference_config_dict,
-    refresh_inference_config,
-    write_checkpoint,
-)
+from skcausalmix.finetuning._checkpoint import inference_config_dict
 from skcausalmix.finetuning._ensemble import ENSEMBLE_KEY, ensemble_spec
 
 pytest.importorskip("tabpfn")
@@ -48,25 +43,3 @@ def test_plain_tabpfn_runs_every_member_on_all_columns(tiny_checkpoint):
     clf = TabPFNClassifier(model_path=str(tiny_checkpoint), device="cpu", random_state=0).fit(X, y)
     assert all(s is None for s in clf.ensemble_preprocessor_.subsample_feature_indices)
     assert clf.predict_proba(X).shape == (64, 2)
-
-
-def test_refresh_rewrites_the_settings_and_keeps_the_weights(tmp_path):
-    old = _load(build_random_checkpoint(tmp_path / "a.safetensors", seed=3))
-    old["inference_config"]["N_ESTIMATORS"] = 4
-    old["inference_config"]["PREPROCESS_TRANSFORMS"][0]["max_features_per_estimator"] = 7
-    del old[ENSEMBLE_KEY]
-    write_checkpoint(old, tmp_path / "old.safetensors")
-
-    refresh_inference_config(tmp_path / "old.safetensors", tmp_path / "new.safetensors")
-    new = _load(tmp_path / "new.safetensors")
-    assert new["inference_config"] == _plain(inference_config_dict())
-    assert new[ENSEMBLE_KEY] == ensemble_spec()
-    assert new["config"] == old["config"]
-    assert new["architecture_name"] == old["architecture_name"]
-    assert new["state_dict"].keys() == old["state_dict"].keys()
-    for key, value in old["state_dict"].items():
-        assert (new["state_dict"][key] == value).all(), key
-    # in place by default
-    refresh_inference_config(tmp_path / "old.safetensors")
-    assert _load(tmp_path / "old.safetensors")["inference_config"] == _plain(inference_config_dict())
-

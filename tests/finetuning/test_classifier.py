@@ -224,7 +224,7 @@ def test_our_samplers_keep_a_balancing_strategy(tiny_checkpoint):
     ).fit(X, y, **fit)
     assert counted.n_synthetic_ == 5
     # A sampler with n_synthetic and no sampling_strategy of its own gets the ratio.
-    from skcausalmix.benchmark import ProportionalOverSampler
+    from skcausalmix.over_sampling import ProportionalOverSampler
 
     wrapped = CausalMixTabPFNClassifier(
         model_path=tiny_checkpoint, augmenter=ProportionalOverSampler(SMOTE(), n_synthetic=3.0),

@@ -200,3 +200,34 @@ def test_bad_arguments_are_usage_errors(pretrain, tmp_path, capsys, args, messag
         pretrain.main(["--out-dir", str(tmp_path / "run"), *args])
     assert exit_info.value.code == 2 and message in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+def test_refresh_rewrites_the_settings_and_keeps_the_weights(pretrain, tmp_path):
+    from tabpfn.checkpoint import Checkpoint
+
+    from skcausalmix.finetuning._checkpoint import build_random_checkpoint, checkpoint_settings, write_checkpoint
+    from skcausalmix.finetuning._ensemble import ENSEMBLE_KEY
+
+    def load(path):
+        return Checkpoint(str(path)).load()
+
+    def plain(settings):  # as stored: the file keeps tuples as lists
+        return json.loads(json.dumps(settings))
+
+    old = load(build_random_checkpoint(tmp_path / "a.safetensors", seed=3))
+    old["inference_config"]["N_ESTIMATORS"] = 4
+    old["inference_config"]["PREPROCESS_TRANSFORMS"][0]["max_features_per_estimator"] = 7
+    del old[ENSEMBLE_KEY]
+    write_checkpoint(old, tmp_path / "old.safetensors")
+
+    pretrain.refresh_inference_config(tmp_path / "old.safetensors", tmp_path / "new.safetensors")
+    new = load(tmp_path / "new.safetensors")
+    assert {key: new[key] for key in checkpoint_settings()} == plain(checkpoint_settings())
+    assert new["config"] == old["config"]
+    assert new["architecture_name"] == old["architecture_name"]
+    assert new["state_dict"].keys() == old["state_dict"].keys()
+    for key, value in old["state_dict"].items():
+        assert (new["state_dict"][key] == value).all(), key
+    # in place by default
+    pretrain.refresh_inference_config(tmp_path / "old.safetensors")
+    assert load(tmp_path / "old.safetensors")["inference_config"] == plain(checkpoint_settings())["inference_config"]
