@@ -44,6 +44,16 @@ def share_or_count(text):
     return value
 
 
+def ratio_or_count(text):
+    """``n_synthetic`` as the augmenter reads it: rows per real row ("1.0", "0.5") or a count ("500").
+
+    A whole number written without a decimal point is a count, as an int is for the augmenter.
+    """
+    if text.isdigit():
+        return positive_int(text, "rows per real row (e.g. 1.0) or a number of rows (e.g. 500)")
+    return positive(float)(text)
+
+
 def count_or_auto(text):
     """An ensemble size: 'auto' (the checkpoint's own) or a positive integer."""
     return text if text == "auto" else positive_int(text, "'auto' or a positive integer")

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from ._arguments import auto_or, non_negative_int, positive, share_or_count
+from ._arguments import auto_or, non_negative_int, positive, ratio_or_count, share_or_count
 
 #: finetune's options that map one to one onto CausalMixTabPFNClassifier parameters.
 FINETUNE_OPTIONS = ("n_synthetic", "max_iter", "learning_rate", "scoring", "validation_fraction")
@@ -160,10 +160,9 @@ def cmd_augment(args):
         raise CLIError(f"--mark {args.mark!r} is already a column name")
     X, y = _split_target(frame, args.target, args.input)
     categorical = _categorical(X, _names(args.categorical), args.input)
-    n_synthetic = args.count if args.count is not None else args.ratio
     # Options left out keep the augmenter's own defaults, which live in one place.
     options = {k: v for k, v in (("mechanisms", args.mechanisms), ("marginals", args.marginals)) if v is not None}
-    aug = CausalMixAugmenter(n_synthetic=n_synthetic, discovery=args.discovery, **options,
+    aug = CausalMixAugmenter(n_synthetic=args.n_synthetic, discovery=args.discovery, **options,
                              categorical_features=categorical, random_state=args.seed,
                              verbose=0 if args.quiet else 1)
     t0 = time.perf_counter()
@@ -368,10 +367,9 @@ def build_parser():
     common(p)
     discovery(p)
     p.add_argument("--output", "-o", required=True, help="output table (CSV or Parquet)")
-    size = p.add_mutually_exclusive_group()
-    size.add_argument("--ratio", type=positive(float), default=1.0,
-                      help="synthetic rows per real row (default: 1.0)")
-    size.add_argument("--count", type=positive(int), default=None, help="number of synthetic rows")
+    p.add_argument("--n-synthetic", type=ratio_or_count, default=1.0,
+                   help="synthetic rows per real row (1.0, 0.5) or, written without a decimal "
+                        "point, a number of rows (500) (default: 1.0)")
     p.add_argument("--synthetic-only", action="store_true", help="write only the synthetic rows")
     p.add_argument("--mark", default=None, metavar="COLUMN",
                    help="add a boolean column COLUMN that is true for synthetic rows")
@@ -481,7 +479,7 @@ def main(argv=None):
         # numpy's message says how much it wanted; the way out is the user's.
         detail = _first_line(exc, "")
         print(f"skcausalmix {args.command}: error: out of memory{f' ({detail})' if detail else ''}; "
-              "ask for fewer rows (--ratio, --count) or use a smaller table", file=sys.stderr)
+              "ask for fewer rows (--n-synthetic) or use a smaller table", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"skcausalmix {args.command}: interrupted", file=sys.stderr)

@@ -48,3 +48,14 @@ def test_finetune_takes_zero_steps_a_validation_count_and_auto():
     assert [args.max_iter, args.learning_rate, args.n_synthetic, args.scoring, args.validation_fraction] == [None] * 5
     with pytest.raises(SystemExit):
         parse(["finetune", "t.csv", "-t", "y", "-o", "m.joblib", "--learning-rate", "fast"])
+
+
+def test_n_synthetic_is_a_ratio_or_a_count_as_the_augmenter_reads_it():
+    from skcausalmix._arguments import ratio_or_count
+
+    assert ratio_or_count("500") == 500 and isinstance(ratio_or_count("500"), int)
+    assert ratio_or_count("1.0") == 1.0 and isinstance(ratio_or_count("1.0"), float)
+    assert ratio_or_count("0.5") == 0.5
+    for bad in ("0", "-1", "0.0", "many", "nan"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            ratio_or_count(bad)

@@ -36,7 +36,7 @@ def test_help_on_every_command(command, tmp_path):
 
 def test_augment_keeps_real_rows_and_marks_synthetic(table, tmp_path):
     path, frame = table
-    out = cli("augment", path, "--target", "target", "-o", "aug.csv", "--ratio", "0.5",
+    out = cli("augment", path, "--target", "target", "-o", "aug.csv", "--n-synthetic", "0.5",
               "--mark", "is_synthetic", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "60 synthetic" in out.stderr and "structural equations" in out.stderr  # progress
@@ -49,7 +49,7 @@ def test_augment_keeps_real_rows_and_marks_synthetic(table, tmp_path):
 def test_augment_synthetic_only_parquet_count_and_categorical_override(table, tmp_path):
     path, frame = table
     numeric = frame.select_dtypes("number").columns[0]
-    out = cli("augment", path, "-t", "target", "-o", "syn.parquet", "--count", "40",
+    out = cli("augment", path, "-t", "target", "-o", "syn.parquet", "--n-synthetic", "40",
               "--synthetic-only", "--categorical", numeric, "--seed", "3", "-q", cwd=tmp_path)
     assert out.returncode == 0 and out.stderr == "", out.stderr
     syn = pd.read_parquet(tmp_path / "syn.parquet")
@@ -58,14 +58,14 @@ def test_augment_synthetic_only_parquet_count_and_categorical_override(table, tm
     assert syn[numeric].dtype == frame[numeric].dtype
     assert set(syn[numeric].dropna()) <= set(frame[numeric].dropna())
     # The same seed gives the same rows.
-    cli("augment", path, "-t", "target", "-o", "again.parquet", "--count", "40",
+    cli("augment", path, "-t", "target", "-o", "again.parquet", "--n-synthetic", "40",
         "--synthetic-only", "--categorical", numeric, "--seed", "3", cwd=tmp_path)
     pd.testing.assert_frame_equal(syn, pd.read_parquet(tmp_path / "again.parquet"))
 
 
 def test_augment_equation_options(table, tmp_path):
     path, frame = table
-    base = ("augment", path, "-t", "target", "--count", "60", "--synthetic-only", "-q")
+    base = ("augment", path, "-t", "target", "--n-synthetic", "60", "--synthetic-only", "-q")
     assert cli(*base, "-o", "default.csv", cwd=tmp_path).returncode == 0
     out = cli(*base, "-o", "additive.csv", "--mechanisms", "shared", "--marginals", "model", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
@@ -167,7 +167,7 @@ def test_errors_are_one_line_with_nonzero_status(table, tmp_path):
 
 
 def test_running_out_of_memory_is_one_line(table, tmp_path, monkeypatch, capsys):
-    # --ratio 1e9 printed numpy's whole traceback ("Unable to allocate 171. GiB ...").
+    # --n-synthetic 1e9 printed numpy's whole traceback ("Unable to allocate 171. GiB ...").
     from skcausalmix._cli import main
     from skcausalmix.over_sampling import CausalMixAugmenter
 
@@ -176,9 +176,9 @@ def test_running_out_of_memory_is_one_line(table, tmp_path, monkeypatch, capsys)
 
     monkeypatch.setattr(CausalMixAugmenter, "fit_resample", too_big)
     path, _ = table
-    assert main(["augment", str(path), "-t", "target", "-o", str(tmp_path / "o.csv"), "-q", "--ratio", "1e9"]) == 1
+    assert main(["augment", str(path), "-t", "target", "-o", str(tmp_path / "o.csv"), "-q", "--n-synthetic", "1e9"]) == 1
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "out of memory (Unable to allocate 171. GiB" in err and "--ratio" in err
+    assert err.count("\n") == 1 and "out of memory (Unable to allocate 171. GiB" in err and "--n-synthetic" in err
 
 
 def test_headers_are_read_as_written(tmp_path):
