@@ -1,6 +1,6 @@
 """The paper's comparison on real datasets, on Dask (see ``--help``).
 
-    python -m benchmarks.run_benchmark --out benchmarks/results/paper \
+    python -m benchmarks.run_benchmark --out runs/paper \
         --datasets ../shared/datasets --sizes 64,128 --seeds 3
 
 The same as ``skcausalmix benchmark ...``, which it runs; the harness lives in

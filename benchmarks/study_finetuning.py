@@ -4,7 +4,9 @@
     python -m benchmarks.study_finetuning trajectories --datasets ../shared/datasets --out runs/study
     # 2. The defaults run on the other tables, through fit and predict as a user runs them
     python -m benchmarks.study_finetuning heldout --datasets ../shared/datasets --out runs/study
-    # 3. Tables (markdown) from what has finished
+    # 3. Fit seconds on the idle machine (one process, every core): zero-shot vs the defaults
+    python -m benchmarks.study_finetuning timing --datasets ../shared/datasets --out runs/study
+    # 4. Tables (markdown) from what has finished
     python -m benchmarks.study_finetuning report --out runs/study
 
 **Trajectories.** For every selection table, training size, seed, learning rate and
@@ -42,6 +44,7 @@ LEARNING_RATES = (3e-5, 1e-4, 3e-4, 1e-3)
 STEPS = (10, 20, 50, 100)
 METHODS = {"finetune": None, "causalmix": "causalmix"}
 HARM = 0.01  # a run more than this below zero-shot's test ROC-AUC is harmed
+TIMING = ("diabetes", "credit-approval", "sonar")  # numeric, mixed with text, wide
 
 
 # ---------------------------------------------------------------- running
@@ -54,7 +57,7 @@ def _parts(ref, size, seed, max_test):
     max_classes, _, max_features, _ = _LIMITS.setdefault(
         "bundled", checkpoint_limits(bundled_model_path()))
     X, y, _ = cap_dataset(X, y, max_classes=max_classes, max_features=max_features)
-    return split_scarce(X, y, n_train=size, val_fraction=0.25, max_test=max_test, seed=seed)
+    return split_scarce(X, y, n_train=size, validation_fraction=0.25, max_test=max_test, seed=seed)
 
 
 _LIMITS = {}
@@ -111,12 +114,18 @@ def run_heldout(task):
 def _worker(job):
     import torch
 
-    torch.set_num_threads(1)
+    if job[0] != "timing":  # timing runs alone, on every core
+        torch.set_num_threads(1)
     warnings.simplefilter("ignore")
     kind, task = job
     record = {k: v for k, v in task.items() if k != "ref"}
     try:
         record.update(run_trajectory(task) if kind == "trajectories" else run_heldout(task))
+        if kind == "timing":
+            import os
+
+            record["threads"] = torch.get_num_threads()
+            record["cores"] = os.cpu_count()
         record["status"] = "ok"
     except Exception as exc:  # one failing run must not stop the study
         record.update(status="error", error=f"{type(exc).__name__}: {exc}",
@@ -133,6 +142,9 @@ def plan(kind, args):
     if kind == "trajectories":
         names = args.names or list(SELECTION)
         grid = [{"lr": lr, "method": m} for lr in args.lrs for m in METHODS]
+    elif kind == "timing":
+        names = args.names or list(TIMING)
+        grid = [{"method": m} for m in ("zero-shot", "finetune", "causalmix")]
     else:
         names = args.names or sorted(set(refs) - set(SELECTION))
         grid = [{"method": m} for m in ("zero-shot", "finetune", "causalmix")]
@@ -162,9 +174,9 @@ def run(kind, args):
     path = out / f"{kind}.jsonl"
     done = {r["run_id"] for r in read(path) if r["status"] == "ok"}
     tasks = [t for t in plan(kind, args) if t["run_id"] not in done]
-    print(f"{kind}: {len(done)} runs done, {len(tasks)} to run on {args.workers} processes",
-          flush=True)
-    with mp.get_context("spawn").Pool(args.workers, maxtasksperchild=20) as pool, open(path, "a") as sink:
+    workers = 1 if kind == "timing" else args.workers
+    print(f"{kind}: {len(done)} runs done, {len(tasks)} to run on {workers} processes", flush=True)
+    with mp.get_context("spawn").Pool(workers, maxtasksperchild=20) as pool, open(path, "a") as sink:
         for i, record in enumerate(pool.imap(_worker, [(kind, t) for t in tasks]), 1):
             sink.write(json.dumps(record) + "\n")
             sink.flush()
@@ -244,7 +256,7 @@ def cell_rows(records, *, steps, patience, signal_name):
             corr = (np.corrcoef(valid[upto], -ll[upto])[0, 1]
                     if len(upto) > 2 and np.std(valid[upto]) > 0 and np.std(ll[upto]) > 0 else np.nan)
             rows.append({"dataset": r["dataset"], "size": r["size"], "seed": r["seed"],
-                         "method": r["method"], "lr": r["lr"], "steps": k,
+                         "method": r["method"], "lr": f"{r['lr']:g}", "steps": k,
                          "d_auc": auc[i] - auc[0], "d_ll": ll[i] - ll[0], "zs_auc": auc[0],
                          "auc": auc[i], "chosen": h["iter"][i], "r": corr})
     frame = pd.DataFrame(rows)
@@ -293,6 +305,9 @@ def report(args):
     held = [r for r in read(out / "heldout.jsonl") if r["status"] == "ok"]
     if held:
         lines += heldout_lines(held)
+    timed = [r for r in read(out / "timing.jsonl") if r["status"] == "ok"]
+    if timed:
+        lines += timing_lines(timed)
     text = "\n".join(lines)
     print(text)
     return text
@@ -324,9 +339,22 @@ def heldout_lines(held):
             markdown(pd.DataFrame(rows)), ""]
 
 
+def timing_lines(timed):
+    import pandas as pd
+
+    frame = pd.DataFrame(timed)
+    table = frame.pivot_table(index=["dataset", "size"], columns="method", values="seconds").reset_index()
+    for method in ("finetune", "causalmix"):
+        if method in table:
+            table[f"{method} / zero-shot"] = table[method] / table["zero-shot"]
+    return [f"## Fit seconds, one process on {frame.cores.iloc[0]} idle cores "
+            f"({frame.threads.iloc[0]} torch threads), seed {sorted(frame.seed.unique())}", "",
+            markdown(table, 2), ""]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("kind", choices=["trajectories", "heldout", "report"])
+    parser.add_argument("kind", choices=["trajectories", "heldout", "timing", "report"])
     parser.add_argument("--out", required=True, help="folder of trajectories.jsonl / heldout.jsonl")
     parser.add_argument("--datasets", help="folder with manifest.json and CSVs")
     parser.add_argument("--names", type=lambda s: s.split(","), default=None)

@@ -400,8 +400,9 @@ def build_parser():
     p.add_argument("--model", default="auto",
                    help="TabPFN weights: a checkpoint file, 'auto' or 'bundled' (default: auto)")
     p.add_argument("--augmenter", choices=["causalmix", "none"], default="causalmix")
-    p.add_argument("--n-synthetic", type=positive(float), default=None,
-                   help="synthetic rows per real row (default: the estimator's, 1.0)")
+    p.add_argument("--n-synthetic", type=ratio_or_count, default=None,
+                   help="synthetic rows per real row (1.0) or, without a decimal point, a number "
+                        "of rows (500) (default: the estimator's, 1.0)")
     p.add_argument("--max-iter", type=non_negative_int, default=None,
                    help="most optimizer steps (default: the estimator's; 0 keeps the pretrained weights)")
     p.add_argument("--learning-rate", type=auto_or(positive(float)), default=None,

@@ -61,8 +61,10 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         estimator's ``n_synthetic`` unless they were given a
         ``sampling_strategy`` (balancing); others follow their own
         ``sampling_strategy``.
-    n_synthetic : float, default=1.0
-        Synthetic rows per real training row (the augmenter's ``n_synthetic``).
+    n_synthetic : float or int, default=1.0
+        The augmenter's ``n_synthetic``, read as the augmenter reads it: a
+        float is synthetic rows per real training row, an int a number of
+        synthetic rows.
     synthetic_in : {"context", "query", "both"}, default="both"
         Where synthetic rows go during fine-tuning.
     synthetic_validation : "auto" or float, default="auto"
@@ -636,14 +638,14 @@ def _make_augmenter(augmenter, ratio, seed):
     if isinstance(augmenter, str):
         from ..over_sampling import CausalMixAugmenter
 
-        return CausalMixAugmenter(n_synthetic=float(ratio), random_state=seed)
+        return CausalMixAugmenter(n_synthetic=ratio, random_state=seed)
     aug = clone(augmenter)
     params = aug.get_params()
     # A sampling_strategy of the user's own asks for balancing: it is kept.
     strategy = params.get("sampling_strategy", "auto")
     balancing = not (isinstance(strategy, str) and strategy == "auto")
     if "n_synthetic" in params and not balancing:
-        aug.set_params(n_synthetic=float(ratio))
+        aug.set_params(n_synthetic=ratio)
     if "random_state" in params and params["random_state"] is None:
         aug.set_params(random_state=seed)
     return aug
