@@ -289,6 +289,16 @@ def report(args):
     out = Path(args.out)
     lines = []
     traj = [r for r in read(out / "trajectories.jsonl") if r["status"] == "ok"]
+    # Whole (size, seed) blocks only: a block cut short by an interruption would weigh its
+    # first tables more than the others.
+    blocks = {}
+    for r in traj:
+        blocks.setdefault((r["size"], r["seed"]), []).append(r)
+    full = max((len(b) for b in blocks.values()), default=0)
+    partial = sum(len(b) for b in blocks.values() if len(b) < full)
+    traj = [r for b in blocks.values() if len(b) == full for r in b]
+    if partial:
+        lines += [f"({partial} runs of unfinished (size, seed) blocks left out.)", ""]
     if traj:
         tables = sorted({r["dataset"] for r in traj})
         lines += [f"## Trajectories: {len(traj)} runs on {len(tables)} selection tables "
@@ -302,6 +312,12 @@ def report(args):
             table = summarize(frame)
             table["norm_gain"] = frame.groupby(["method", "lr", "steps"])["norm_gain"].median().to_numpy()
             lines += [f"### {title}", "", markdown(table), ""]
+        frame = cell_rows(traj, steps=[max(STEPS)], patience=3, signal_name="real")
+        by_size = frame.groupby(["size", "method", "lr"]).agg(
+            n=("d_auc", "size"), d_auc=("d_auc", "mean"), d_ll=("d_ll", "mean"),
+            harm=("d_auc", lambda s: float((s < -HARM).mean())), median_r=("r", "median")).reset_index()
+        lines += [f"### By training size: early stopping on real validation log-loss, {max(STEPS)} steps",
+                  "", markdown(by_size), ""]
     held = [r for r in read(out / "heldout.jsonl") if r["status"] == "ok"]
     if held:
         lines += heldout_lines(held)
@@ -318,25 +334,30 @@ def heldout_lines(held):
 
     frame = pd.DataFrame(held)
     key = ["dataset", "size", "seed"]
-    zs = frame[frame.method == "zero-shot"].set_index(key)
+    # Only cells where all three methods finished, so every row averages the same runs.
+    complete = frame.groupby(key)["method"].transform("nunique") == 3
+    frame = frame[complete]
+    zs = frame[frame.method == "zero-shot"][key + ["test_roc_auc", "test_log_loss", "seconds"]]
     rows = []
-    for method in ("zero-shot", "finetune", "causalmix"):
-        part = frame[frame.method == method].set_index(key)
-        part = part.join(zs[["test_roc_auc", "test_log_loss", "seconds"]], rsuffix="_zs", how="inner")
-        if part.empty:
-            continue
-        d_auc = part.test_roc_auc - part.test_roc_auc_zs
-        rows.append({"method": method, "n": len(part), "test_roc_auc": part.test_roc_auc.mean(),
-                     "d_auc": d_auc.mean(), "d_ll": (part.test_log_loss - part.test_log_loss_zs).mean(),
-                     "harm": float((d_auc < -HARM).mean()),
-                     "changed": float((part.best_iter > 0).mean()) if method != "zero-shot" else 0.0,
-                     "median_best_iter": part.best_iter.median(),
-                     "median_fit_s": part.seconds.median(),
-                     "fit_s_ratio_to_zero_shot": (part.seconds / part.seconds_zs).median()})
+    for size in [None, *sorted(frame["size"].unique())]:
+        for method in ("zero-shot", "finetune", "causalmix"):
+            part = frame[(frame.method == method) & ((frame["size"] == size) if size else True)]
+            part = part.merge(zs, on=key, suffixes=("", "_zs"))
+            if part.empty:
+                continue
+            d_auc = part.test_roc_auc - part.test_roc_auc_zs
+            rows.append({"size": size or "all", "method": method, "n": len(part),
+                         "test_roc_auc": part.test_roc_auc.mean(), "d_auc": d_auc.mean(),
+                         "d_ll": (part.test_log_loss - part.test_log_loss_zs).mean(),
+                         "harm": float((d_auc < -HARM).mean()),
+                         "better_auc": float((d_auc > 0).mean()),
+                         "changed": float((part.best_iter > 0).mean()),
+                         "median_best_iter": float(part.best_iter.median()),
+                         "median_fit_s": float(part.seconds.median())})
     tables = sorted(frame.dataset.unique())
     return [f"## Held out: the defaults on {len(tables)} other tables ({', '.join(tables)}), "
-            f"sizes {sorted(frame['size'].unique())}, seeds {sorted(frame.seed.unique())}", "",
-            markdown(pd.DataFrame(rows)), ""]
+            f"sizes {sorted(map(int, frame['size'].unique()))}, seeds "
+            f"{sorted(map(int, frame.seed.unique()))}", "", markdown(pd.DataFrame(rows)), ""]
 
 
 def timing_lines(timed):
