@@ -272,7 +272,11 @@ def summarize(frame):
 
 
 def normalized_gain(frame):
-    """Per (dataset, size, seed): (method - worst) / (best - worst) test ROC-AUC, zero-shot included."""
+    """Per (dataset, size, seed, lr, steps): (method - zero-shot) / (best - worst) test ROC-AUC.
+
+    Best and worst over zero-shot and the two fine-tuning methods of the same cell, as the paper
+    normalises over the methods it compares; a cell where all three tie gives 0.
+    """
     import pandas as pd
 
     out = []

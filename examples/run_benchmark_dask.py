@@ -19,8 +19,7 @@ config = BenchmarkConfig(
     seeds=[0, 1, 2, 3, 4],
     methods=["zero-shot", "finetune", "causalmix", "causalmix-realval", "smote", "mixup"],
     model_path="auto",                      # official TabPFN weights when available
-    learning_rate=3e-5,
-)
+)                                           # fine-tuning settings: the classifier's defaults
 
 if __name__ == "__main__":
     # On one machine: two worker processes.

@@ -48,8 +48,9 @@ def run_metrics(records):
             row["val_test_corr"] = curve_correlation(rec["valid_curve"], test)
             row["corr_gap"] = None if row["val_test_corr"] is None else 1 - row["val_test_corr"]
             curve = np.asarray([np.nan if a is None else a for a in test], dtype=float)
-            row["regret"] = float(np.nanmax(curve) - curve[_chosen(rec)])
-            row["n_iter"] = rec["n_iter"]
+            if "check_iters" in rec:  # records of the replaced epoch loop have no steps
+                row["regret"] = float(np.nanmax(curve) - curve[_chosen(rec)])
+                row["n_iter"] = rec["n_iter"]
         rows.append(row)
     return pd.DataFrame(rows)
 

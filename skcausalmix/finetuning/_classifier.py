@@ -94,8 +94,9 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         check's weights are kept either way.
     validation_fraction : float or int, default=0.2
         Share (float) or number (int) of the rows held out for validation,
-        stratified. Ignored when ``X_val`` is given to ``fit``. When no split
-        is possible (a class with a single row), fine-tuning runs without
+        stratified (every class with two rows or more gets one). Ignored when
+        ``X_val`` is given to ``fit``. When no split is possible (fewer than
+        two classes have two rows or more), fine-tuning runs without
         validation for ``max_iter`` steps, with a warning.
     validation_interval : int, default=10
         Optimizer steps between two validation checks.
@@ -365,10 +366,12 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
                 query_size=self.query_size, synthetic_in=self.synthetic_in, rng=rng, seed=seed,
             )
             if X_va is None:
+                ignored = " eval_set is not scored either." if eval_set is not None else ""
                 warnings.warn(
-                    "No validation split is possible (a class has a single row): fine-tuning runs "
-                    f"{self.max_iter} steps without early stopping. Pass X_val, y_val to validate, "
-                    "or max_iter=0 for zero-shot TabPFN.", UserWarning, stacklevel=user_stacklevel(),
+                    "No validation split is possible (fewer than two classes have two rows or "
+                    f"more): fine-tuning runs {self.max_iter} steps without early stopping. Pass "
+                    "X_val, y_val to validate, or max_iter=0 for zero-shot TabPFN." + ignored,
+                    UserWarning, stacklevel=user_stacklevel(),
                 )
             self.history_, self.best_iter_, self.stop_reason_ = loop.run(
                 max_iter=self.max_iter, validation_interval=self.validation_interval,
@@ -376,6 +379,13 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
                 tol=self.tol, time_limit=self.time_limit, start=start, verbose=self.verbose,
             )
             self.n_iter_, self.n_skipped_steps_ = loop.n_iter, loop.n_skipped_steps
+            if self.stop_reason_ == "no_valid_episode":
+                warnings.warn(
+                    f"Fine-tuning stopped after {self.n_iter_} steps: {self.n_skipped_steps_} random "
+                    "episodes had a query class missing from their context (too few rows of a "
+                    f"class); kept the weights of step {self.best_iter_}.",
+                    UserWarning, stacklevel=user_stacklevel(),
+                )
         else:
             self.n_synthetic_validation_ = 0
         predictor = _Predictor(deployed(clf, self.n_estimators_inference), X_context, y_context,
@@ -598,9 +608,16 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         from . import _tabpfn_adapter as tabpfn
         from ._checkpoint import write_checkpoint
 
+        from ._checkpoint import FINETUNING_KEY
+        from ._model_loading import check_checkpoint
+
         checkpoint = tabpfn.checkpoint_dict(self.model_)
         if self.ensemble_:
             checkpoint[ENSEMBLE_KEY] = self.ensemble_
+        # The starting checkpoint's fine-tuning rate stays with its weights.
+        finetuning = check_checkpoint(self.model_path_).get(FINETUNING_KEY)
+        if finetuning:
+            checkpoint[FINETUNING_KEY] = finetuning
         return write_checkpoint(checkpoint, path)
 
     def __sklearn_tags__(self):

@@ -45,14 +45,25 @@ def validation_split(y, n_val, seed):
     Classes with a single row cannot be split and stay in training; every
     class with two rows or more gets at least one validation row.
     """
-    from sklearn.model_selection import train_test_split
-
     labels, counts = np.unique(y, return_counts=True)
-    splittable = np.flatnonzero(np.isin(y, labels[counts >= 2]))
-    n_val = max(int(n_val), int((counts >= 2).sum()))
-    _, idx_va = train_test_split(splittable, test_size=n_val, stratify=y[splittable],
-                                 random_state=seed)
-    return np.setdiff1d(np.arange(len(y)), idx_va), idx_va
+    labels, counts = labels[counts >= 2], counts[counts >= 2]
+    n_val = max(int(n_val), len(labels))
+    # Per class in proportion (largest remainders), at least one row and never a class's
+    # last training row: a stratified split can round a small class's share down to none.
+    exact = n_val * counts / counts.sum()
+    take = np.clip(np.floor(exact).astype(int), 1, counts - 1)
+    order = np.argsort(-(exact - np.floor(exact)), kind="stable")
+    while take.sum() != n_val:
+        more = take.sum() < n_val
+        room = (take < counts - 1) if more else (take > 1)
+        if not room.any():
+            break
+        pick = next(i for i in (order if more else order[::-1]) if room[i])
+        take[pick] += 1 if more else -1
+    rng = np.random.RandomState(seed)
+    idx_va = np.concatenate([rng.choice(np.flatnonzero(y == c), k, replace=False)
+                             for c, k in zip(labels, take)])
+    return np.setdiff1d(np.arange(len(y)), idx_va), np.sort(idx_va)
 
 
 def _stratified_split(idx, y, query_share, rng):

@@ -186,6 +186,11 @@ def test_save_and_pickle_round_trips(tiny_checkpoint, small_data, tmp_path):
     for key in ("PREPROCESS_TRANSFORMS", "FEATURE_SUBSAMPLING_METHOD", "N_ESTIMATORS"):
         assert saved["inference_config"][key] == original["inference_config"][key]
     assert saved[ENSEMBLE_KEY] == original[ENSEMBLE_KEY]
+    # ... and its fine-tuning rate, so learning_rate="auto" reads the same from the saved file.
+    from skcausalmix.finetuning._checkpoint import FINETUNING_KEY, stored_learning_rate
+
+    assert saved[FINETUNING_KEY] == original[FINETUNING_KEY]
+    assert stored_learning_rate(path) == stored_learning_rate(tiny_checkpoint)
     again = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(again.predict_proba(X), expected)
     ckpt = clf.save_model(tmp_path / "tuned.ckpt")  # weights-only torch format

@@ -95,3 +95,18 @@ def test_a_roc_auc_tie_is_broken_by_log_loss():
     assert validation_score(scores, "log_loss") == (-0.30, None)
     # NaN (one class among the validation rows) never counts as better.
     assert stop.update(30, (float("nan"), -0.1), lambda: "x")[0] is False
+
+
+@pytest.mark.parametrize("counts", [[100, 2], [40, 2], [60, 3, 2], [5, 5], [30, 1, 4]])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_validation_split_gives_every_splittable_class_a_row(counts, seed):
+    # A stratified split rounded a 2-row class's share down to none: with scoring="roc_auc"
+    # every check was NaN and fit kept the zero-shot weights without a word.
+    from skcausalmix.finetuning._loop import validation_split
+
+    y = np.repeat(np.arange(len(counts)), counts)
+    train, val = validation_split(y, round(0.2 * len(y)), seed)
+    assert sorted(np.r_[train, val]) == list(range(len(y)))
+    for c, n in enumerate(counts):
+        assert (y[train] == c).any()  # every class keeps a training row
+        assert (y[val] == c).any() == (n >= 2)
