@@ -373,3 +373,20 @@ def test_wide_tables_restrict_candidate_parents():
     # No node has more candidate parents than a third of the rows.
     n_parents = (aug.scm_.adjacency_.to_numpy() != 0).sum(axis=1)
     assert n_parents.max() <= 48 // 3
+
+
+def test_many_classes_keep_their_proportions():
+    # segment: 7 classes, 19 numeric columns.
+    X, y = load_table("segment", n_rows=350)
+    aug = CausalMixAugmenter(n_synthetic=1.0, random_state=0)
+    X_res, y_res = aug.fit_resample(X, y)
+    assert y.nunique() == 7
+    assert Counter(y_res[aug.synthetic_mask_]) == Counter(y)
+    # Each class's synthetic rows sit nearer their own class's real rows than the others' do.
+    num = X.select_dtypes("number").columns
+    scale = X[num].std().replace(0, 1)
+    means = (X[num] / scale).groupby(y.to_numpy()).mean()
+    synthetic = X_res[aug.synthetic_mask_][num] / scale
+    nearest = ((synthetic.to_numpy()[:, None, :] - means.to_numpy()[None]) ** 2).sum(-1).argmin(1)
+    accuracy = np.mean(means.index[nearest] == y_res[aug.synthetic_mask_].to_numpy())
+    assert accuracy > 0.6, accuracy
