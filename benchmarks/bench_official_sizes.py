@@ -52,7 +52,11 @@ def write_default_size_checkpoint(name, path):
     torch.manual_seed(0)
     model = arch.get_architecture(config)
     n_params = sum(p.numel() for p in model.parameters())
-    inference = asdict(InferenceConfig.get_default("multiclass", getattr(ModelVersion, version)))
+    try:
+        inference = InferenceConfig.get_default("multiclass", getattr(ModelVersion, version))
+    except ValueError:  # tabpfn 9.2 ships inference defaults for v2 and v2.5 only
+        inference = InferenceConfig.get_default("multiclass", ModelVersion.V2_5)
+    inference = asdict(inference)
     write_checkpoint({"state_dict": plain_state_dict(model), "config": asdict(config),
                       "architecture_name": name, "inference_config": inference}, path)
     return n_params
