@@ -373,7 +373,7 @@ def timing_lines(timed):
         if method in table:
             table[f"{method} / zero-shot"] = table[method] / table["zero-shot"]
     return [f"## Fit seconds, one process on {frame.cores.iloc[0]} idle cores "
-            f"({frame.threads.iloc[0]} torch threads), seed {sorted(frame.seed.unique())}", "",
+            f"({frame.threads.iloc[0]} torch threads), seeds {sorted(map(int, frame.seed.unique()))}", "",
             markdown(table, 2), ""]
 
 
