@@ -1,13 +1,13 @@
 """The fine-tuning regime study: learning rate x steps, early stopping, validation signal.
 
     # 1. Trajectories on the selection tables (resumable: finished runs are skipped)
-    python -m benchmarks.study_finetuning trajectories --datasets ../shared/datasets --out runs/study
+    python -m benchmarks.study_finetuning trajectories --datasets ../shared/datasets --out benchmarks/results/finetuning_study
     # 2. The defaults run on the other tables, through fit and predict as a user runs them
-    python -m benchmarks.study_finetuning heldout --datasets ../shared/datasets --out runs/study
+    python -m benchmarks.study_finetuning heldout --datasets ../shared/datasets --out benchmarks/results/finetuning_study
     # 3. Fit seconds on the idle machine (one process, every core): zero-shot vs the defaults
-    python -m benchmarks.study_finetuning timing --datasets ../shared/datasets --out runs/study
+    python -m benchmarks.study_finetuning timing --datasets ../shared/datasets --out benchmarks/results/finetuning_study
     # 4. Tables (markdown) from what has finished
-    python -m benchmarks.study_finetuning report --out runs/study
+    python -m benchmarks.study_finetuning report --out benchmarks/results/finetuning_study
 
 **Trajectories.** For every selection table, training size, seed, learning rate and
 method ("finetune": no synthetic rows; "causalmix": CausalMix rows through the same loop)
