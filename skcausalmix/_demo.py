@@ -94,7 +94,8 @@ def run_finetuning_demo(n_train=128, random_state=0, out=print):
         "fine-tuned": CausalMixTabPFNClassifier(augmenter=None, random_state=random_state),
         "CausalMix fine-tuned": CausalMixTabPFNClassifier(random_state=random_state),
     }
-    out(f"  {'method':<22} {'test ROC-AUC':>12} {'test log-loss':>13} {'kept step':>9} {'fit s':>7}")
+    out(f"  {'method':<22} {'test ROC-AUC':>12} {'test log-loss':>13} {'kept step':>9} "
+        f"{'of':>4} {'fit s':>7}")
     scores = {}
     for name, clf in runs.items():
         start = time.perf_counter()
@@ -103,7 +104,10 @@ def run_finetuning_demo(n_train=128, random_state=0, out=print):
         proba = clf.predict_proba(X_te)[:, 1]
         scores[name] = roc_auc_score(y_te, proba)
         out(f"  {name:<22} {scores[name]:12.4f} {log_loss(y_te, proba):13.4f} "
-            f"{clf.best_iter_:>9} {seconds:7.1f}")
+            f"{clf.best_iter_:>9} {clf.n_iter_:>4} {seconds:7.1f}")
+    if any(c.best_iter_ == 0 and c.n_iter_ > 0 for c in runs.values()):
+        out("Kept step 0: no step lowered the validation log-loss, so early stopping kept the "
+            "zero-shot weights (they change on most tables: benchmarks/results/finetuning_study.md).")
     bundled = clf.model_path_ == bundled_model_path()
     out(f"Weights: {clf.model_path_.name}" + (
         " (bundled with skcausalmix: the official TabPFN weights are not available here)"
