@@ -185,15 +185,10 @@ def run(kind, args):
 
 
 def read(path):
-    records = {}
-    if Path(path).exists():
-        for line in Path(path).read_text().splitlines():
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:  # a line cut by an interruption
-                continue
-            records[record["run_id"]] = record
-    return list(records.values())
+    """The records of one JSON-lines file (the last record of a run wins)."""
+    from skcausalmix.benchmark import read_results
+
+    return read_results(Path(path).parent, Path(path).name)
 
 
 # --------------------------------------------------------------- analysis

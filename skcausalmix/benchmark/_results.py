@@ -7,9 +7,9 @@ from pathlib import Path
 RESULTS_FILE = "results.jsonl"
 
 
-def read_results(out_dir):
-    """All records of ``out_dir/results.jsonl`` (the last record of a run wins)."""
-    path = Path(out_dir) / RESULTS_FILE
+def read_results(out_dir, filename=RESULTS_FILE):
+    """All records of ``out_dir/filename`` (the last record of a run wins)."""
+    path = Path(out_dir) / filename
     records = {}
     if path.exists():
         for line in path.read_text().splitlines():
