@@ -138,8 +138,8 @@ def main(argv=None):
                 result = json.loads(out.stdout.strip().splitlines()[-1])
                 rows.append((name, n_params, n_rows, result))
                 print(f"{name} {n_rows} rows: {result}", flush=True)
-    print(f"\n| architecture | parameters | training rows (rows per step) | s / step | zero-shot fit+predict s "
-          f"| peak memory GB |\n|---|---|---|---|---|---|")
+    print("\n| architecture | parameters | training rows (rows per step) | s / step | zero-shot fit+predict s "
+          "| peak memory GB |\n|---|---|---|---|---|---|")
     for name, n_params, n_rows, r in rows:
         params = f"{n_params / 1e6:.1f}M" if n_params else "-"
         per_step = min(n_rows, 256 + 128)

@@ -4,7 +4,6 @@ Nothing here knows about tabpfn or torch; the loop itself is
 :mod:`skcausalmix.finetuning._training`.
 """
 
-import math
 
 import numpy as np
 from sklearn.metrics import log_loss, roc_auc_score

@@ -99,6 +99,14 @@ def test_early_stopping_restores_best_check(tiny_checkpoint, small_data):
 
     restored = log_loss(y_val, clf.predict_proba(X_val)[:, 1])
     assert restored == pytest.approx(clf.history_[best]["valid_log_loss"], rel=1e-5)
+    # Without early stopping the run goes on past its best check, whose weights are still kept:
+    # the final model scores the best check's log-loss, not the last one's.
+    full = clone(clf).set_params(early_stopping=False).fit(X[30:], y[30:], X_val=X_val, y_val=y_val)
+    best, last = max(full.history_, key=lambda h: h["valid_score"]), full.history_[-1]
+    assert full.n_iter_ == 30 and full.best_iter_ == best["iter"] < 30
+    restored = log_loss(y_val, full.predict_proba(X_val)[:, 1])
+    assert restored == pytest.approx(best["valid_log_loss"], rel=1e-6)
+    assert abs(restored - last["valid_log_loss"]) > 1e-4
 
 
 def test_eval_set_is_monitored_and_never_changes_training(tiny_checkpoint, small_data):
