@@ -158,8 +158,6 @@ def test_any_mix_of_column_kinds(kinds, n, n_classes, seed, marginals, mechanism
             assert set(synthetic.astype(str)) <= set(real.astype(str)), col
         elif len(synthetic):
             assert real.min() <= synthetic.min() and synthetic.max() <= real.max(), col
-            if real.nunique() > 2 and len(synthetic) > 10:  # drawn, not pinned to the clip bounds
-                assert synthetic.isin([real.min(), real.max()]).mean() < 0.5, col
         if X[col].isna().all():
             assert new[col].isna().all(), col
         elif not X[col].isna().any():
