@@ -207,27 +207,85 @@ class NodeEquation:
         return out
 
     def sample(self, Z, labels, n_classes, rng):
+        """Values of the node for rows whose parents are ``Z``'s columns."""
+        return self.apply(Z, labels, n_classes, self.draw_noise(labels, rng))
+
+    def draw_noise(self, labels, rng):
+        """Exogenous noise for new rows: a bootstrapped residual of the row's
+        class (numeric node) or a uniform number on [0, 1) that picks the level
+        by inverse CDF (categorical node)."""
         if self.kind == "constant":
-            return np.full(Z.shape[0], self.fill_)
+            return np.zeros(len(labels))
         if self.kind == "categorical":
-            proba = self._predict(Z, labels, n_classes) * self.class_levels_[labels]
-            total = proba.sum(axis=1, keepdims=True)
-            proba = np.divide(proba, total, out=np.zeros_like(proba), where=total > 0)
-            u = rng.random_sample(len(proba))[:, None]
-            picked = (np.cumsum(proba, axis=1) < u).sum(axis=1)
-            return self.codes_[np.minimum(picked, len(self.codes_) - 1)]
-        values = self._predict(Z, labels, n_classes)
-        noise = np.empty(len(values))
+            return rng.random_sample(len(labels))
+        noise = np.empty(len(labels))
         for c in np.unique(labels):
             rows = labels == c
             pool = self.pools_[c]
             noise[rows] = pool[rng.randint(len(pool), size=rows.sum())]
-        values += noise
+        return noise
+
+    def apply(self, Z, labels, n_classes, noise):
+        """The structural equation: the node's value from its parents in ``Z``,
+        the rows' classes and the exogenous ``noise``."""
+        if self.kind == "constant":
+            return np.full(Z.shape[0], self.fill_)
+        if self.kind == "categorical":
+            cumulative = np.cumsum(self._level_proba(Z, labels, n_classes), axis=1)
+            picked = (cumulative < noise[:, None]).sum(axis=1)
+            return self.codes_[np.minimum(picked, len(self.codes_) - 1)]
+        values = self._predict(Z, labels, n_classes) + noise
         for c in np.unique(labels):
             if self.quantile_maps_[c] is not None:
                 rows = labels == c
                 values[rows] = np.interp(values[rows], *self.quantile_maps_[c])
         return values
+
+    def abduct(self, Z, labels, n_classes, rng):
+        """Noise under which :meth:`apply` gives back the node's values in ``Z``.
+
+        Numeric node: the residual, read through the inverse of the class's
+        quantile map where there is one. Categorical node: the residual is not
+        identified by one row; the uniform number is drawn from its posterior
+        given the observed level, the interval of the level's cumulative
+        probability (a level of probability 0 gets a fresh draw). With the
+        parents unchanged, either gives back the observed value."""
+        target = Z[:, self.column]
+        if self.kind == "constant":
+            return np.zeros(len(target))
+        if self.kind == "categorical":
+            proba = self._level_proba(Z, labels, n_classes)
+            level = np.searchsorted(self.codes_, target)
+            high = np.cumsum(proba, axis=1)[np.arange(len(level)), level]
+            low = high - proba[np.arange(len(level)), level]
+            draw = rng.random_sample(len(level))
+            # In (low, high]: strictly above the previous level's bound.
+            return np.where(high > low, high - (high - low) * draw, 1.0 - draw)
+        values = target.astype(float).copy()
+        for c in np.unique(labels):
+            if self.quantile_maps_[c] is not None:
+                rows = labels == c
+                values[rows] = _inverse_map(values[rows], *self.quantile_maps_[c])
+        return values - self._predict(Z, labels, n_classes)
+
+    def _level_proba(self, Z, labels, n_classes):
+        # Each row's class draws only among the levels it showed in training.
+        proba = self._predict(Z, labels, n_classes) * self.class_levels_[labels]
+        total = proba.sum(axis=1, keepdims=True)
+        return np.divide(proba, total, out=np.zeros_like(proba), where=total > 0)
+
+
+def _inverse_map(values, knots, mapped):
+    """Inverse of the monotone map ``np.interp(., knots, mapped)``; on a flat
+    stretch (tied ``mapped``) the middle of its knots."""
+    levels, group = np.unique(mapped, return_inverse=True)
+    low = np.full(len(levels), np.inf)
+    high = np.full(len(levels), -np.inf)
+    np.minimum.at(low, group, knots)
+    np.maximum.at(high, group, knots)
+    if len(levels) == 1:
+        return np.full(len(values), (low[0] + high[0]) / 2)
+    return np.interp(values, levels, (low + high) / 2)
 
 
 # Size of the sample of an equation's output that a class's quantile map is computed from

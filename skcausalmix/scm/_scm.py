@@ -1,5 +1,6 @@
 """A structural causal model fitted to a table, and sampling from it."""
 
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -277,8 +278,8 @@ class StructuralCausalModel(BaseEstimator):
         B = self.adjacency_.to_numpy()
         return [(names[j], names[i], float(B[i, j])) for i, j in zip(*np.nonzero(B))]
 
-    def sample(self, n_samples=None, *, y=None, random_state=None):
-        """Draw new rows from the fitted model.
+    def sample(self, n_samples=None, *, y=None, do=None, random_state=None):
+        """Draw new rows from the fitted model, observed or under an intervention.
 
         Parameters
         ----------
@@ -288,6 +289,14 @@ class StructuralCausalModel(BaseEstimator):
             Which classes to sample: None draws labels from the training class
             frequencies; a single label gives ``n_samples`` rows of that class;
             an array gives one row per entry; a dict maps class -> row count.
+        do : dict, default=None
+            Interventions, column name (position for a table without names)
+            -> value: a number, or a level of a categorical column, that every
+            row takes; or a callable that receives a DataFrame of the rows
+            sampled so far and returns the column's values, one per row (see
+            Notes). The columns' descendants in the graph follow through the
+            fitted equations, with their own noise; the other columns keep
+            their observational distribution.
         random_state : int, RandomState instance or None, default=None
             Overrides the estimator's ``random_state`` for this call.
 
@@ -297,22 +306,249 @@ class StructuralCausalModel(BaseEstimator):
             Same container and dtypes as the training table.
         y_new : ndarray of shape (n_rows,) or None
             Labels of the rows (None when fitted without ``y``).
+
+        Notes
+        -----
+        ``do={"x": v}`` samples from the model in which the equation of ``x``
+        is replaced by the constant ``v``: a soft intervention such as a shift
+        is a callable, ``do={"x": lambda rows: rows["x"] + 5}``. The callable's
+        DataFrame holds, in table units and under the table's column names, the
+        columns the interventions do not affect, the affected columns sampled
+        before ``x`` and ``x``'s own value before the intervention; columns
+        downstream of ``x`` are not there yet. The class label is a cause of
+        every column here, so an intervention does not change ``y_new``; with
+        ``y``, rows are sampled given their class. An intervened column has no
+        missing cells; the others keep their missing rate. Values outside a
+        column's observed range are allowed for the intervened column (with a
+        warning): its descendants' equations then extrapolate, and
+        descendants are clipped to their observed range as in every sample.
         """
         check_is_fitted(self, "equations_")
         rng = check_random_state(self.random_state if random_state is None else random_state)
+        interventions = self._check_do(do)
         labels = self._sample_labels(n_samples, y, rng)
         n_rows = len(labels)
         n_classes = len(self._class_prior)
         Z = np.zeros((n_rows, self.n_features_in_))
-        for name in self.causal_order_ if n_rows else ():
-            eq = self.equations_[name]
+        for j in self._intervention_order(interventions) if n_rows else ():
+            eq = self.equations_[self._encoder.feature_names_[j]]
+            if j in interventions and not callable(interventions[j]):
+                Z[:, j] = interventions[j]
+                continue
             # Children see the value the table will hold (clipped, rounded), so that a child's
             # equation holds in the output even where its parent sits at a bound.
-            Z[:, eq.column] = self._encoder.settle(eq.column, eq.sample(Z, labels, n_classes, rng))
+            Z[:, j] = self._encoder.settle(j, eq.sample(Z, labels, n_classes, rng))
+            if j in interventions:
+                frame = self._frame(self._encoder.to_table(Z, exact=interventions), interventions, j)
+                Z[:, j] = self._call_do(interventions, j, frame)
         missing = rng.random_sample(Z.shape) < self.missing_rate_[labels]
-        X_new = self._encoder.to_table(Z, missing)
+        missing[:, list(interventions)] = False
+        X_new = self._encoder.to_table(Z, missing, exact=interventions)
         y_new = None if self.classes_ is None else self.classes_[labels]
         return X_new, y_new
+
+    def counterfactual(self, X, y=None, *, do, random_state=None):
+        """What the given rows would have been under an intervention.
+
+        Each row keeps its own exogenous noise (abduction): the residuals of
+        its numeric columns are read off the row, the intervention is applied,
+        and the intervened columns' descendants are recomputed from the
+        changed parents with the row's own residuals. Only what the
+        intervention causes changes; a column whose parents do not change
+        keeps its value exactly.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_rows, n_features)
+            Rows with the training table's columns.
+        y : array-like of shape (n_rows,), default=None
+            The rows' classes; required when the model was fitted with labels
+            (every equation takes the class as an input).
+        do : dict
+            Interventions, as in :meth:`sample`; a callable receives the
+            counterfactual rows computed so far (the given rows' values where
+            nothing has changed).
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws for categorical descendants (see Notes); overrides
+            the estimator's ``random_state`` for this call.
+
+        Returns
+        -------
+        X_cf : ndarray or DataFrame of shape (n_rows, n_features)
+            The counterfactual rows, in ``X``'s container and dtypes, with
+            ``X``'s index.
+
+        Notes
+        -----
+        A categorical column has no residual to recover: one row does not say
+        which noise drew its level. Its noise is drawn from the posterior given
+        the observed level (the level's interval of the inverse-CDF draw that
+        :meth:`sample` uses), so where the intervention leaves its
+        probabilities unchanged the level is kept, and otherwise it moves only
+        as far as the changed probabilities push that interval; a level of
+        probability zero under the row's class gets a fresh draw.
+        Missing cells stay missing (the value never observed cannot be
+        recomputed; for the columns downstream it is imputed as in ``fit``),
+        except in an intervened column. Recomputed values are clipped to the
+        column's observed range and put on its grid, as in :meth:`sample`.
+        """
+        check_is_fitted(self, "equations_")
+        rng = check_random_state(self.random_state if random_state is None else random_state)
+        interventions = self._check_do(do)
+        if sparse.issparse(X):
+            raise TypeError("Sparse input is not supported; convert it with X.toarray() first.")
+        validate_data(self, validation_view(X), reset=False, dtype=None, ensure_all_finite=False,
+                      ensure_min_samples=0)
+        Z, missing = self._encoder.transform(X)
+        labels = self._row_labels(y, len(Z))
+        n_classes = len(self._class_prior)
+        names = self._encoder.feature_names_
+        Z_cf = Z.copy()
+        changed = np.zeros(Z.shape, dtype=bool)
+        # Cells written to the output: changed ones, but never a cell the row did not observe
+        # (its counterfactual value rests on an imputed residual) unless the intervention sets it.
+        write = np.zeros(Z.shape, dtype=bool)
+        for j in self._intervention_order(interventions):
+            eq = self.equations_[names[j]]
+            rows = changed[:, eq.parent_idx].any(axis=1)
+            if rows.any():
+                noise = eq.abduct(Z[rows], labels[rows], n_classes, rng)
+                Z_cf[rows, j] = self._encoder.settle(j, eq.apply(Z_cf[rows], labels[rows], n_classes, noise))
+            changed[:, j] = Z_cf[:, j] != Z[:, j]
+            write[:, j] = changed[:, j] & ~missing[:, j]
+            if j in interventions:
+                if callable(interventions[j]):
+                    frame = self._frame(self._write_changes(X, Z_cf, write, exact=interventions), interventions, j)
+                    codes = self._call_do(interventions, j, frame, allow_missing=missing[:, j])
+                    # A shift of a value the row never observed stays unobserved.
+                    kept = np.isnan(codes)
+                    Z_cf[:, j] = np.where(kept, Z[:, j], codes)
+                    write[:, j] = ~kept
+                else:
+                    Z_cf[:, j] = interventions[j]
+                    write[:, j] = True
+                changed[:, j] = write[:, j] & (Z_cf[:, j] != Z[:, j]) | changed[:, j] & ~write[:, j]
+        return self._write_changes(X, Z_cf, write, exact=interventions)
+
+    def _row_labels(self, y, n_rows):
+        if self.classes_ is None:
+            if y is not None:
+                raise ValueError("This model was fitted without labels; counterfactual() takes no y.")
+            return np.zeros(n_rows, dtype=int)
+        if y is None:
+            raise ValueError("Give the rows' classes y: every structural equation takes the class as an input.")
+        y = np.asarray(y)
+        if y.ndim != 1 or len(y) != n_rows:
+            raise ValueError(f"y must have shape ({n_rows},); got {y.shape}.")
+        return np.array([self._class_index(c) for c in y.tolist()], dtype=int)
+
+    def _check_do(self, do):
+        """``do`` as {column index: encoded value or callable}, with clear errors."""
+        if do is None:
+            return {}
+        if not isinstance(do, dict):
+            raise TypeError(f"do must be a dict of column -> value or callable; got {type(do).__name__}.")
+        names = list(self._encoder.feature_names_)
+        out = {}
+        for key, value in do.items():
+            hits = [j for j, name in enumerate(names) if _same_key(name, key)]
+            if not hits:
+                raise ValueError(f"do names column {key!r}, which the table does not have; its columns are {names}.")
+            j = hits[0]
+            col = self._encoder.columns_[j]
+            if col.all_missing:
+                raise ValueError(f"Column {key!r} is missing in every training row: the model has no "
+                                 "equation to intervene on.")
+            if callable(value):
+                out[j] = value
+                continue
+            if pd.api.types.is_list_like(value):
+                raise ValueError(f"do[{key!r}] must be one value or a callable; got {type(value).__name__}. "
+                                 "For a value per row, pass a callable.")
+            if value is None or (not isinstance(value, str) and pd.isna(value)):
+                raise ValueError(f"do[{key!r}] is missing; an intervention sets a value.")
+            code = self._encoder.encode(j, np.array([value], dtype=object), what="cannot be set to")
+            self._encoder.check_storable(j, code)
+            self._warn_outside(j, code)
+            out[j] = float(code[0])
+        return out
+
+    def _warn_outside(self, j, values):
+        col = self._encoder.columns_[j]
+        if col.kind == CATEGORICAL:
+            return
+        outside = (values < col.low) | (values > col.high)
+        if outside.any():
+            warnings.warn(
+                f"The intervention puts column {col.name!r} outside its observed range [{col.low:g}, "
+                f"{col.high:g}] in {outside.mean():.0%} of the rows: its descendants' equations "
+                "extrapolate there, and they stay clipped to their own observed ranges.",
+                UserWarning, stacklevel=4)
+
+    def _intervention_order(self, interventions):
+        """The causal order with the columns the interventions leave alone first:
+        they are sampled as without the interventions, and a callable sees them all."""
+        order = self._order
+        if not interventions:
+            return order
+        B = self.adjacency_.to_numpy() != 0
+        affected = np.zeros(len(order), dtype=bool)
+        affected[list(interventions)] = True
+        for j in order:  # parents come first in the causal order
+            affected[j] |= B[j, affected].any()
+        return [j for j in order if not affected[j]] + [j for j in order if affected[j]]
+
+    def _frame(self, X, interventions, j):
+        """What the callable of column ``j`` sees: the rows so far, columns not yet
+        computed left out (a callable that reads one fails, naming it)."""
+        frame = X.copy() if isinstance(X, pd.DataFrame) else pd.DataFrame(X)
+        frame.columns = self._encoder.feature_names_
+        order = self._intervention_order(interventions)
+        return frame.iloc[:, sorted(order[:order.index(j) + 1])]
+
+    def _call_do(self, interventions, j, frame, allow_missing=None):
+        """Run the callable of column ``j`` on ``frame``; its encoded values (NaN
+        where it returns a missing value in an ``allow_missing`` row)."""
+        name = self._encoder.feature_names_[j]
+        try:
+            values = interventions[j](frame)
+        except KeyError as exc:
+            raise ValueError(
+                f"do[{name!r}]'s callable reads column {exc.args[0]!r}, which is not among the columns "
+                f"available to it ({frame.columns.tolist()}): columns downstream of an intervention "
+                "are computed after it."
+            ) from exc
+        n_rows = len(frame)
+        values = (np.asarray(values, dtype=object).ravel() if np.ndim(values)
+                  else np.full(n_rows, values, dtype=object))
+        if len(values) != n_rows:
+            raise ValueError(f"do[{name!r}]'s callable returned {len(values)} values for {n_rows} rows.")
+        absent = pd.isna(pd.Series(values)).to_numpy()
+        allowed = np.zeros(n_rows, dtype=bool) if allow_missing is None else allow_missing
+        if (absent & ~allowed).any():
+            raise ValueError(f"do[{name!r}]'s callable returned missing values.")
+        codes = np.full(n_rows, np.nan)
+        if (~absent).any():
+            codes[~absent] = self._encoder.encode(j, values[~absent], what="cannot be set to")
+            self._encoder.check_storable(j, codes[~absent])
+            self._warn_outside(j, codes[~absent])
+        return codes
+
+    def _write_changes(self, X, Z_cf, write, exact=()):
+        """``X`` with the cells in ``write`` replaced by their decoded values in
+        ``Z_cf`` (the columns in ``exact`` as set, not clipped to their range)."""
+        columns = self._encoder.decode(Z_cf, exact=exact)
+        if isinstance(X, pd.DataFrame):
+            out = X.copy()
+            for k in np.flatnonzero(write.any(axis=0)):
+                values = np.array(out.iloc[:, k].astype(object), dtype=object)
+                values[write[:, k]] = columns[k][write[:, k]]
+                out.isetitem(k, _cast_back(values, X.dtypes.iloc[k], out.index))
+            return out
+        out = np.array(X, copy=True)
+        for k in np.flatnonzero(write.any(axis=0)):
+            out[write[:, k], k] = columns[k][write[:, k]]
+        return out
 
     def _sample_labels(self, n_samples, y, rng):
         if n_samples is not None and (
@@ -353,6 +589,23 @@ class StructuralCausalModel(BaseEstimator):
         if len(hits) == 0:
             raise ValueError(f"Unknown class {label!r}; the model knows {self.classes_.tolist()}.")
         return int(hits[0])
+
+
+def _same_key(name, key):
+    try:
+        return bool(name == key) and type(name) is not bool and type(key) is not bool
+    except (TypeError, ValueError):
+        return False
+
+
+def _cast_back(values, dtype, index):
+    series = pd.Series(values, index=index)
+    try:
+        return series.astype(dtype)
+    except (TypeError, ValueError):
+        if pd.api.types.is_integer_dtype(dtype):
+            return series.astype("Int64")
+        return series
 
 
 def _encode_labels(y, n_samples):

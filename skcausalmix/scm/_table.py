@@ -70,6 +70,74 @@ class TableEncoder:
             missing[:, j] = miss
         return Z, missing
 
+    def transform(self, X):
+        """Encode new rows of the fitted table as :meth:`fit_transform` encodes
+        its rows (codes of the fitted levels, imputed missing cells). A level
+        the table never showed, or text in a numeric column, is an error."""
+        frame = _as_frame(X)
+        reject_infinity(frame, numeric=~self.categorical_)
+        Z = np.empty(frame.shape, dtype=float)
+        missing = np.zeros(frame.shape, dtype=bool)
+        for j, col in enumerate(self.columns_):
+            values = frame.iloc[:, j]
+            miss = values.isna().to_numpy()
+            missing[:, j] = miss
+            Z[:, j] = col.fill
+            if col.all_missing or miss.all():
+                continue
+            Z[~miss, j] = self.encode(j, values[~miss].to_numpy(dtype=object), what="holds")
+        return Z, missing
+
+    def encode(self, j, values, what="holds"):
+        """Codes (categorical column) or floats (numeric column) of table values
+        for column ``j``, which must have no missing value."""
+        col = self.columns_[j]
+        if col.kind == CATEGORICAL:
+            known = pd.Index(col.levels)
+            codes = known.get_indexer(pd.Index(values, dtype=object)) if known.is_unique else None
+            if codes is None or (codes < 0).any():
+                codes = np.array([_level_code(known, v) for v in values])
+            if (codes < 0).any():
+                raise ValueError(
+                    f"Column {col.name!r} {what} {values[codes < 0][0]!r}, a level the table never showed; "
+                    f"its levels are {col.levels.tolist()}."
+                )
+            return codes.astype(float)
+        bad = [v for v in values if isinstance(v, (bool, np.bool_))
+               or not isinstance(v, (str, bytes, int, float, np.number))]
+        if bad:
+            raise ValueError(f"Column {col.name!r} is numeric; it {what} {bad[0]!r}, which is not a number.")
+        try:
+            numbers = pd.to_numeric(pd.Series(values, dtype=object)).to_numpy(dtype=float)
+        except (TypeError, ValueError):
+            text = next(v for v in values if not _reads_as_number(v))
+            raise ValueError(f"Column {col.name!r} is numeric; it {what} {text!r}, which is not a number.") from None
+        return numbers
+
+    def check_storable(self, j, values):
+        """Refuse numeric values that column ``j``'s dtype cannot hold (a
+        fraction or an out-of-bounds number in an integer column, a number too
+        large for a float32 column, infinity)."""
+        col = self.columns_[j]
+        if col.kind == CATEGORICAL:
+            return
+        meta = self.input_meta_
+        dtype = meta["dtypes"].iloc[j] if meta["type"] == "frame" else meta["dtype"]
+        values = np.asarray(values, dtype=float)
+        bad = ~np.isfinite(values)
+        if pd.api.types.is_integer_dtype(dtype):
+            info = np.iinfo(dtype.numpy_dtype if hasattr(dtype, "numpy_dtype") else dtype)
+            bad |= (values != np.round(values)) | (values < info.min) | (values > info.max)
+            kind = f"its dtype {dtype} holds whole numbers from {info.min} to {info.max}"
+        elif pd.api.types.is_float_dtype(dtype):
+            info = np.finfo(dtype.numpy_dtype if hasattr(dtype, "numpy_dtype") else dtype)
+            bad |= np.abs(values) > info.max
+            kind = f"its dtype {dtype} holds finite numbers up to {info.max:.3g} in size"
+        else:
+            kind = "it holds finite numbers"
+        if bad.any():
+            raise ValueError(f"Column {col.name!r} cannot hold {values[bad][0]:g}: {kind}.")
+
     @property
     def categorical_(self):
         return np.array([c.kind == CATEGORICAL for c in self.columns_], dtype=bool)
@@ -81,11 +149,12 @@ class TableEncoder:
     def n_levels(self, j):
         return len(self.columns_[j].levels)
 
-    def decode(self, Z, missing=None):
+    def decode(self, Z, missing=None, exact=()):
         """Turn a float matrix of synthetic values back into table columns.
 
         Numeric values are clipped to the observed range and rounded for
-        integer columns; categorical codes map back to their levels.
+        integer columns, except in the columns listed in ``exact`` (values an
+        intervention set); categorical codes map back to their levels.
         Returns a list of 1-d arrays, one per column.
         """
         out = []
@@ -97,10 +166,10 @@ class TableEncoder:
                 codes = np.clip(np.rint(z), 0, len(col.levels) - 1).astype(int)
                 values = col.levels[codes].astype(object)
             else:
-                values = self.settle(j, z)
+                values = z.copy() if j in exact else self.settle(j, z)
                 if col.as_text:
-                    values = np.array([str(int(v)) if col.kind == INTEGER else str(v) for v in values],
-                                      dtype=object)
+                    values = np.array([str(int(v)) if col.kind == INTEGER and v == int(v) else str(v)
+                                       for v in values], dtype=object)
             if missing is not None and missing[:, j].any():
                 values = values.astype(object) if col.kind == CATEGORICAL else values
                 values[missing[:, j]] = np.nan
@@ -122,13 +191,13 @@ class TableEncoder:
             return np.minimum(values, col.high)  # rounding to decimals can pass high by an ulp
         return np.rint(values) if col.kind == INTEGER else values
 
-    def to_table(self, Z, missing=None):
+    def to_table(self, Z, missing=None, exact=()):
         """:meth:`decode` ``Z`` into the fitted input's type: a DataFrame with its
         columns and dtypes, or an array of its dtype."""
         meta = self.input_meta_
         storage = list(meta["dtypes"]) if meta["type"] == "frame" else [meta["dtype"]] * len(self.columns_)
         columns = [_as_ints(values) if col.kind == INTEGER and not col.as_text and pd.api.types.is_object_dtype(dtype)
-                   else values for values, col, dtype in zip(self.decode(Z, missing), self.columns_, storage)]
+                   else values for values, col, dtype in zip(self.decode(Z, missing, exact), self.columns_, storage)]
         return _assemble(columns, meta)
 
 
@@ -213,6 +282,27 @@ def _grid(observed):
     return np.nan, 0
 
 
+def _level_code(levels, value):
+    # Equality, not hashing: 3 and 3.0 (or True and 1) name the same level.
+    hits = np.flatnonzero([_equal(level, value) for level in levels])
+    return int(hits[0]) if len(hits) else -1
+
+
+def _equal(a, b):
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
+def _reads_as_number(value):
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _check_scalars(values, name):
     bad = [v for v in values if not isinstance(v, (str, bytes, bool, int, float, np.generic))]
     if bad:
@@ -246,7 +336,7 @@ def _assemble(columns, meta):
 
 def _as_ints(values):
     # An object column holds its whole numbers as ints (3, not 3.0), as its real rows do.
-    return np.array([v if pd.isna(v) else int(v) for v in values], dtype=object)
+    return np.array([v if pd.isna(v) or v != int(v) else int(v) for v in values], dtype=object)
 
 
 def _cast(values, dtype):
