@@ -1,4 +1,4 @@
-"""The ``skcausalmix`` command line: augment, graph, finetune, predict, demo, benchmark.
+"""The ``skcausalmix`` command line: augment, graph, whatif, finetune, predict, demo, benchmark.
 
 Every command reads CSV (optionally gzipped) or Parquet tables, refuses to
 overwrite files without ``--force``, and reports bad input as one line on
@@ -211,6 +211,114 @@ def cmd_graph(args):
     return 0
 
 
+def cmd_whatif(args):
+    import numpy as np
+    import pandas as pd
+
+    from .scm import StructuralCausalModel
+
+    if args.label is not None and args.sample is None:
+        raise CLIError("--class chooses the class of sampled rows: give it with --sample")
+    out = _check_output(args.output, args.force, TABLE_SUFFIXES, source=args.input)
+    frame = read_table(args.input)
+    X, y = _split_target(frame, args.target, args.input)
+    labels = None if args.label is None else _label(y, args.label, args.input)
+    categorical = _categorical(X, _names(args.categorical), args.input)
+    # Checked before the fit, which can take a while.
+    do = {column: _intervention(X, categorical, column, op, text) for column, op, text in args.do}
+    options = {k: v for k, v in (("mechanisms", args.mechanisms), ("marginals", args.marginals)) if v is not None}
+    scm = StructuralCausalModel(discovery=args.discovery, **options, random_state=args.seed,
+                                categorical_features=categorical, verbose=0 if args.quiet else 1)
+    t0 = time.perf_counter()
+    _log(args, f"fitting a causal model on {len(y)} rows x {X.shape[1]} features ...")
+    scm.fit(X, y)
+    if args.sample is None:
+        result = scm.counterfactual(X, y, do=do)
+        what = f"the {len(result)} rows as they would have been"
+    else:
+        result, y_new = scm.sample(args.sample, y=labels, do=do)
+        y = pd.Series(y_new, name=args.target)
+        what = f"{len(result)} rows sampled"
+    summary = _effects(X, result, scm)
+    result = result.copy()
+    result[args.target] = np.asarray(y)
+    write_table(result[list(frame.columns)], out)
+    for line in summary:
+        _log(args, line)
+    _log(args, f"wrote {what} under {', '.join(f'{c}{o}{t}' for c, o, t in args.do)} to {out} "
+               f"in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def _do_argument(text):
+    import re
+
+    match = re.fullmatch(r"\s*(.+?)\s*(\+=|-=|\*=|=)\s*(.*?)\s*", text)
+    if not match or not match.group(3):
+        raise argparse.ArgumentTypeError(
+            f"expected COLUMN=VALUE, COLUMN+=DELTA, COLUMN-=DELTA or COLUMN*=FACTOR, got {text!r}")
+    return match.groups()
+
+
+def _intervention(X, categorical, column, op, text):
+    """``--do``'s value or callable for ``scm.sample`` / ``scm.counterfactual``."""
+    import pandas as pd
+
+    from ._table_checks import categorical_mask
+
+    if column not in X.columns:
+        raise CLIError(f"--do names unknown column {column!r}")
+    numeric = not categorical_mask(X, categorical)[X.columns.get_loc(column)]
+    if op == "=":
+        if not numeric:
+            # A CSV's levels come back as numbers or text: match them as written.
+            levels = [v for v in X[column].dropna().unique() if str(v) == text]
+            if not levels:
+                raise CLIError(f"--do {column}={text}: {column!r} never holds {text!r}")
+            return levels[0]
+        return _number(column, op, text)
+    if not numeric:
+        raise CLIError(f"--do {column}{op}{text}: {column!r} is categorical; set a level with {column}=LEVEL")
+    amount = _number(column, op, text)
+    shift = {"+=": lambda v: v + amount, "-=": lambda v: v - amount, "*=": lambda v: v * amount}[op]
+    return lambda rows: shift(pd.to_numeric(rows[column]))
+
+
+def _number(column, op, text):
+    import numpy as np
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise CLIError(f"--do {column}{op}{text}: {column!r} is numeric; {text!r} is not a number") from None
+    if not np.isfinite(value):
+        raise CLIError(f"--do {column}{op}{text}: expected a finite number")
+    return value
+
+
+def _label(y, text, path):
+    labels = [v for v in y.unique() if str(v) == text]
+    if not labels:
+        raise CLIError(f"{path}: --class {text!r} is not a class of the target (classes: "
+                       f"{', '.join(map(str, sorted(map(str, y.unique()))))})")
+    return labels[0]
+
+
+def _effects(before, after, scm):
+    """One line per numeric column whose mean moved, in causal order."""
+    import numpy as np
+    import pandas as pd
+
+    lines = []
+    for column in scm.causal_order_:
+        if scm.feature_kinds_[column] in ("categorical", "constant"):
+            continue
+        old, new = pd.to_numeric(before[column]).mean(), pd.to_numeric(after[column]).mean()
+        if not np.isclose(old, new, rtol=1e-9, atol=0.0):
+            lines.append(f"  mean of {column}: {old:.4g} -> {new:.4g} ({new - old:+.4g})")
+    return lines
+
+
 def cmd_finetune(args):
     import joblib
 
@@ -388,6 +496,27 @@ def build_parser():
     discovery(p)
     p.add_argument("--output", "-o", default=None, help="picture (.png/.svg/.pdf) or .dot file")
     p.set_defaults(func=cmd_graph)
+
+    p = sub.add_parser("whatif", help="rows under an intervention: counterfactual or sampled",
+                       description="Fit a structural causal model and apply interventions (--do): by default "
+                                   "write every input row as it would have been (counterfactual: each row keeps "
+                                   "its own noise, only what the intervention causes changes); with --sample N, "
+                                   "write N new rows sampled under the intervention.")
+    common(p)
+    discovery(p)
+    p.add_argument("--do", action="append", required=True, type=_do_argument, metavar="COLUMN=VALUE",
+                   help="an intervention: COLUMN=VALUE sets the column (a number, or a level), COLUMN+=DELTA, "
+                        "COLUMN-=DELTA and COLUMN*=FACTOR shift a numeric column; repeat for several columns")
+    p.add_argument("--output", "-o", required=True, help="output table (CSV or Parquet)")
+    p.add_argument("--sample", type=non_negative_int, default=None, metavar="N",
+                   help="write N rows sampled under the intervention instead of the counterfactual rows")
+    p.add_argument("--class", dest="label", default=None,
+                   help="with --sample: rows of this class only (default: the table's class frequencies)")
+    p.add_argument("--mechanisms", choices=["per_class", "shared"], default=None,
+                   help="as for augment (default: per_class)")
+    p.add_argument("--marginals", choices=["model", "real"], default=None,
+                   help="as for augment (default: model)")
+    p.set_defaults(func=cmd_whatif)
 
     p = sub.add_parser("finetune", help="fine-tune TabPFN with CausalMix and save the model",
                        description="Fine-tune CausalMixTabPFNClassifier on a table and save it "

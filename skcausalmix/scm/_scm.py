@@ -481,7 +481,7 @@ class StructuralCausalModel(BaseEstimator):
         if outside.any():
             warnings.warn(
                 f"The intervention puts column {col.name!r} outside its observed range [{col.low:g}, "
-                f"{col.high:g}] in {outside.mean():.0%} of the rows: its descendants' equations "
+                f"{col.high:g}] in {outside.sum()} of {outside.size} rows: its descendants' equations "
                 "extrapolate there, and they stay clipped to their own observed ranges.",
                 UserWarning, stacklevel=4)
 

@@ -10,7 +10,7 @@ import pytest
 
 from ..conftest import load_table
 
-COMMANDS = ["augment", "graph", "finetune", "predict", "demo", "benchmark"]
+COMMANDS = ["augment", "graph", "whatif", "finetune", "predict", "demo", "benchmark"]
 
 
 def cli(*args, cwd):
@@ -74,6 +74,51 @@ def test_augment_equation_options(table, tmp_path):
     assert not default.equals(additive)  # the options reach the augmenter
     bad = cli(*base, "-o", "x.csv", "--marginals", "empirical", cwd=tmp_path)
     assert bad.returncode == 2 and "invalid choice: 'empirical'" in bad.stderr
+
+
+def test_whatif_counterfactual_and_sampled_rows(tmp_path):
+    # A known chain a -> b -> c (uniform noise) beside an unrelated column and a label.
+    rng = np.random.RandomState(0)
+    a = rng.uniform(0, 10, 600)
+    b = 2.0 * a + rng.uniform(-1, 1, 600)
+    c = -1.0 * b + rng.uniform(-1, 1, 600)
+    frame = pd.DataFrame({"a": a.round(3), "b": b.round(3), "c": c.round(3),
+                          "shop": rng.choice(["north", "south"], 600), "target": rng.choice(["x", "y"], 600)})
+    frame.to_csv(tmp_path / "chain.csv", index=False)
+    frame = pd.read_csv(tmp_path / "chain.csv")
+    out = cli("whatif", "chain.csv", "-t", "target", "--do", "a+=1", "-o", "cf.csv", "--mechanisms", "shared",
+              cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "mean of a:" in out.stderr and "mean of c:" in out.stderr and "600 rows as they would have been" in out.stderr
+    cf = pd.read_csv(tmp_path / "cf.csv")
+    assert list(cf.columns) == list(frame.columns)
+    pd.testing.assert_frame_equal(cf[["shop", "target"]], frame[["shop", "target"]])
+    np.testing.assert_allclose(cf["a"] - frame["a"], 1.0, atol=1e-9)
+    # Each row keeps its noise: b and c move by the effects (+2, -2) in the rows not clipped at a bound.
+    inside = (cf["b"] < frame["b"].max()) & (cf["c"] > frame["c"].min())
+    assert inside.mean() > 0.8
+    np.testing.assert_allclose((cf["b"] - frame["b"])[inside], 2.0, atol=0.05)
+    np.testing.assert_allclose((cf["c"] - frame["c"])[inside], -2.0, atol=0.1)
+    # Sampled under do(shop=south), class y only: the level set, the label kept.
+    out = cli("whatif", "chain.csv", "-t", "target", "--do", "shop=south", "--do", "a=5", "--sample", "50",
+              "--class", "y", "-o", "s.parquet", "-q", cwd=tmp_path)
+    assert out.returncode == 0 and out.stderr == "", out.stderr
+    sampled = pd.read_parquet(tmp_path / "s.parquet")
+    assert len(sampled) == 50 and set(sampled["shop"]) == {"south"} and set(sampled["target"]) == {"y"}
+    assert (sampled["a"] == 5).all()
+    assert sampled["b"].mean() == pytest.approx(10.0, abs=0.5)
+    for args, message in [
+        (["--do", "zz=1"], "unknown column 'zz'"),
+        (["--do", "shop=east"], "'shop' never holds 'east'"),
+        (["--do", "shop+=1"], "'shop' is categorical"),
+        (["--do", "a=ten"], "'a' is numeric; 'ten' is not a number"),
+        (["--do", "a=1", "--class", "y"], "give it with --sample"),
+        (["--do", "a=1", "--sample", "5", "--class", "z"], "--class 'z' is not a class"),
+    ]:
+        out = cli("whatif", "chain.csv", "-t", "target", "-o", "bad.csv", *args, cwd=tmp_path)
+        assert _one_line_error(out) and message in out.stderr, (args, out.stderr)
+    assert cli("whatif", "chain.csv", "-t", "target", "-o", "bad.csv", "--do", "a", cwd=tmp_path).returncode == 2
+    assert not (tmp_path / "bad.csv").exists()
 
 
 def test_graph_prints_edges_and_writes_pictures(table, tmp_path):
