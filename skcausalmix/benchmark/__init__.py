@@ -11,7 +11,7 @@ interrupted benchmark resumes where it stopped. On the command line it is
 # A general sampler, at home in over_sampling; still importable from here.
 from ..over_sampling import ProportionalOverSampler
 from ._datasets import DatasetRef, cap_dataset, list_datasets, load_dataset, split_scarce
-from ._methods import AUGMENTERS, CLASSIC_MODELS, FINETUNE_METHODS, make_augmenter
+from ._methods import AUGMENTERS, CLASSIC_MODELS, FINETUNE_METHODS, classic_models, make_augmenter
 from ._report import curve_correlation, plot_report, run_metrics, summarize, write_report
 from ._results import read_results
 from ._runner import BenchmarkConfig, plan_runs, run_benchmark, run_one
@@ -24,6 +24,7 @@ __all__ = [
     "DatasetRef",
     "ProportionalOverSampler",
     "cap_dataset",
+    "classic_models",
     "curve_correlation",
     "list_datasets",
     "load_dataset",

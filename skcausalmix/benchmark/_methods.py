@@ -93,17 +93,19 @@ def classic_models(X, random_state=0):
     cat = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
     num = [c for c in X.columns if c not in cat]
 
+    # keep_empty_features: a column missing in every training row must not vanish (HistGradientBoosting's
+    # categorical mask counts every column).
     def onehot_scaled():
         return make_column_transformer(
-            (make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), num),
-            (make_pipeline(SimpleImputer(strategy="most_frequent"),
+            (make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler()), num),
+            (make_pipeline(SimpleImputer(strategy="most_frequent", keep_empty_features=True),
                            OneHotEncoder(handle_unknown="ignore", sparse_output=False)), cat),
         )
 
     def ordinal():
         return make_column_transformer(
-            (SimpleImputer(strategy="median"), num),
-            (make_pipeline(SimpleImputer(strategy="most_frequent"),
+            (SimpleImputer(strategy="median", keep_empty_features=True), num),
+            (make_pipeline(SimpleImputer(strategy="most_frequent", keep_empty_features=True),
                            OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1)),
              cat),
         )
