@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from skcausalmix.benchmark import (
@@ -249,3 +250,16 @@ def test_causalmix_variants_are_named_and_not_run_by_default():
     assert finetune_params("causalmix-additive", 1.0, 0)["augmenter"].get_params()["mechanisms"] == "shared"
     assert make_augmenter("causalmix-real", 0.5, random_state=0).marginals == "real"
     assert not {"causalmix-additive", "causalmix-real"} & set(BenchmarkConfig(datasets="x").classic_augmenters)
+
+
+def test_classic_models_keep_a_column_missing_in_every_training_row():
+    # SimpleImputer dropped it, and HistGradientBoosting's categorical mask no longer matched.
+    from skcausalmix.benchmark import classic_models
+
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"a": rng.normal(size=60), "empty": np.nan,
+                      "color": rng.choice(["r", "g"], size=60)})
+    y = (X["a"] > 0).astype(int).to_numpy()
+    for name, model in classic_models(X).items():
+        proba = model.fit(X, y).predict_proba(X.assign(empty=1.0))
+        assert proba.shape == (60, 2), name
