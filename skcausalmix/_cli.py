@@ -222,6 +222,10 @@ def cmd_whatif(args):
     out = _check_output(args.output, args.force, TABLE_SUFFIXES, source=args.input)
     frame = read_table(args.input)
     X, y = _split_target(frame, args.target, args.input)
+    columns = [c for c, _, _ in args.do]
+    repeated = sorted({c for c in columns if columns.count(c) > 1})
+    if repeated:
+        raise CLIError(f"--do sets {', '.join(map(repr, repeated))} more than once")
     labels = None if args.label is None else _label(y, args.label, args.input)
     categorical = _categorical(X, _names(args.categorical), args.input)
     # Checked before the fit, which can take a while.
@@ -232,14 +236,18 @@ def cmd_whatif(args):
     t0 = time.perf_counter()
     _log(args, f"fitting a causal model on {len(y)} rows x {X.shape[1]} features ...")
     scm.fit(X, y)
+    moved = [c for c, _, _ in args.do] + scm.descendants([c for c, _, _ in args.do])
     if args.sample is None:
         result = scm.counterfactual(X, y, do=do)
+        summary = _effects(X, result, moved, scm, "the rows")
         what = f"the {len(result)} rows as they would have been"
     else:
-        result, y_new = scm.sample(args.sample, y=labels, do=do)
+        # Against rows sampled without the intervention (the same classes), not the real rows.
+        base, y_base = scm.sample(args.sample, y=labels, random_state=args.seed)
+        result, y_new = scm.sample(y=y_base, do=do, random_state=args.seed + 1)
         y = pd.Series(y_new, name=args.target)
+        summary = _effects(base, result, moved, scm, "rows sampled without it")
         what = f"{len(result)} rows sampled"
-    summary = _effects(X, result, scm)
     result = result.copy()
     result[args.target] = np.asarray(y)
     write_table(result[list(frame.columns)], out)
@@ -281,6 +289,9 @@ def _intervention(X, categorical, column, op, text):
         raise CLIError(f"--do {column}{op}{text}: {column!r} is categorical; set a level with {column}=LEVEL")
     amount = _number(column, op, text)
     shift = {"+=": lambda v: v + amount, "-=": lambda v: v - amount, "*=": lambda v: v * amount}[op]
+    if pd.api.types.is_integer_dtype(X[column]):
+        # A whole-number column stays one: shifted values are rounded.
+        return lambda rows: shift(pd.to_numeric(rows[column])).round()
     return lambda rows: shift(pd.to_numeric(rows[column]))
 
 
@@ -304,19 +315,17 @@ def _label(y, text, path):
     return labels[0]
 
 
-def _effects(before, after, scm):
-    """One line per numeric column whose mean moved, in causal order."""
-    import numpy as np
+def _effects(before, after, moved, scm, reference):
+    """One line per numeric column the intervention reaches, in causal order."""
     import pandas as pd
 
-    lines = []
+    lines = [f"mean of each numeric column the intervention reaches, against {reference}:"]
     for column in scm.causal_order_:
-        if scm.feature_kinds_[column] in ("categorical", "constant"):
+        if column not in moved or scm.feature_kinds_[column] in ("categorical", "constant"):
             continue
         old, new = pd.to_numeric(before[column]).mean(), pd.to_numeric(after[column]).mean()
-        if not np.isclose(old, new, rtol=1e-9, atol=0.0):
-            lines.append(f"  mean of {column}: {old:.4g} -> {new:.4g} ({new - old:+.4g})")
-    return lines
+        lines.append(f"  {column}: {old:.4g} -> {new:.4g} ({new - old:+.4g})")
+    return lines if len(lines) > 1 else []
 
 
 def cmd_finetune(args):
@@ -506,9 +515,10 @@ def build_parser():
     discovery(p)
     p.add_argument("--do", action="append", required=True, type=_do_argument, metavar="COLUMN=VALUE",
                    help="an intervention: COLUMN=VALUE sets the column (a number, or a level), COLUMN+=DELTA, "
-                        "COLUMN-=DELTA and COLUMN*=FACTOR shift a numeric column; repeat for several columns")
+                        "COLUMN-=DELTA and COLUMN*=FACTOR shift a numeric column (rounded in a column of whole "
+                        "numbers); repeat for several columns")
     p.add_argument("--output", "-o", required=True, help="output table (CSV or Parquet)")
-    p.add_argument("--sample", type=non_negative_int, default=None, metavar="N",
+    p.add_argument("--sample", type=positive(int), default=None, metavar="N",
                    help="write N rows sampled under the intervention instead of the counterfactual rows")
     p.add_argument("--class", dest="label", default=None,
                    help="with --sample: rows of this class only (default: the table's class frequencies)")

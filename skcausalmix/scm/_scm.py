@@ -320,8 +320,10 @@ class StructuralCausalModel(BaseEstimator):
         ``y``, rows are sampled given their class. An intervened column has no
         missing cells; the others keep their missing rate. Values outside a
         column's observed range are allowed for the intervened column (with a
-        warning): its descendants' equations then extrapolate, and
-        descendants are clipped to their observed range as in every sample.
+        warning): its descendants' equations then extrapolate (linearly by
+        default; with ``marginals="real"`` numeric descendants saturate at their
+        class's extreme real values), and descendants are clipped to their
+        observed range as in every sample.
         """
         check_is_fitted(self, "equations_")
         rng = check_random_state(self.random_state if random_state is None else random_state)
@@ -390,7 +392,9 @@ class StructuralCausalModel(BaseEstimator):
         Missing cells stay missing (the value never observed cannot be
         recomputed; for the columns downstream it is imputed as in ``fit``),
         except in an intervened column. Recomputed values are clipped to the
-        column's observed range and put on its grid, as in :meth:`sample`.
+        column's observed range, widened to hold the row's own value, and put on
+        its grid, as in :meth:`sample`. Where ``X``'s dtype cannot hold a new
+        value (a fraction in an integer column) the column comes back as float.
         """
         check_is_fitted(self, "equations_")
         rng = check_random_state(self.random_state if random_state is None else random_state)
@@ -413,12 +417,17 @@ class StructuralCausalModel(BaseEstimator):
             rows = changed[:, eq.parent_idx].any(axis=1)
             if rows.any():
                 noise = eq.abduct(Z[rows], labels[rows], n_classes, rng)
-                Z_cf[rows, j] = self._encoder.settle(j, eq.apply(Z_cf[rows], labels[rows], n_classes, noise))
+                # A row's own value may lie outside the training range: the bounds widen to hold it,
+                # so that a small change of a parent does not pull the value back into the range.
+                col = self._encoder.columns_[j]
+                own = Z[rows, j]
+                Z_cf[rows, j] = self._encoder.settle(j, eq.apply(Z_cf[rows], labels[rows], n_classes, noise),
+                                                     low=np.minimum(col.low, own), high=np.maximum(col.high, own))
             changed[:, j] = Z_cf[:, j] != Z[:, j]
             write[:, j] = changed[:, j] & ~missing[:, j]
             if j in interventions:
                 if callable(interventions[j]):
-                    frame = self._frame(self._write_changes(X, Z_cf, write, exact=interventions), interventions, j)
+                    frame = self._frame(self._write_changes(X, Z_cf, write), interventions, j)
                     codes = self._call_do(interventions, j, frame, allow_missing=missing[:, j])
                     # A shift of a value the row never observed stays unobserved.
                     kept = np.isnan(codes)
@@ -428,7 +437,7 @@ class StructuralCausalModel(BaseEstimator):
                     Z_cf[:, j] = interventions[j]
                     write[:, j] = True
                 changed[:, j] = write[:, j] & (Z_cf[:, j] != Z[:, j]) | changed[:, j] & ~write[:, j]
-        return self._write_changes(X, Z_cf, write, exact=interventions)
+        return self._write_changes(X, Z_cf, write)
 
     def _row_labels(self, y, n_rows):
         if self.classes_ is None:
@@ -485,17 +494,51 @@ class StructuralCausalModel(BaseEstimator):
                 "extrapolate there, and they stay clipped to their own observed ranges.",
                 UserWarning, stacklevel=4)
 
+    def descendants(self, columns):
+        """The columns downstream of ``columns`` in the fitted graph.
+
+        Parameters
+        ----------
+        columns : column name or list of names
+            Names (positions for a table without names), as for ``do``.
+
+        Returns
+        -------
+        list
+            The descendants, in causal order, without ``columns`` themselves
+            (unless one lies downstream of another).
+        """
+        check_is_fitted(self, "equations_")
+        names = list(self._encoder.feature_names_)
+        columns = [columns] if isinstance(columns, (str, Integral)) or not pd.api.types.is_list_like(columns) \
+            else list(columns)
+        start = []
+        for key in columns:
+            hits = [j for j, name in enumerate(names) if _same_key(name, key)]
+            if not hits:
+                raise ValueError(f"No column {key!r}; the table's columns are {names}.")
+            start.append(hits[0])
+        below = self._below(start)
+        return [names[j] for j in self._order if below[j]]
+
+    def _below(self, columns):
+        """Boolean mask of the columns reached from ``columns`` along one or more edges."""
+        B = self.adjacency_.to_numpy() != 0
+        source = np.zeros(len(self._order), dtype=bool)
+        source[list(columns)] = True
+        below = np.zeros_like(source)
+        for j in self._order:  # parents come first in the causal order
+            below[j] = B[j, source | below].any()
+        return below
+
     def _intervention_order(self, interventions):
         """The causal order with the columns the interventions leave alone first:
         they are sampled as without the interventions, and a callable sees them all."""
         order = self._order
         if not interventions:
             return order
-        B = self.adjacency_.to_numpy() != 0
-        affected = np.zeros(len(order), dtype=bool)
+        affected = self._below(list(interventions))
         affected[list(interventions)] = True
-        for j in order:  # parents come first in the causal order
-            affected[j] |= B[j, affected].any()
         return [j for j in order if not affected[j]] + [j for j in order if affected[j]]
 
     def _frame(self, X, interventions, j):
@@ -534,20 +577,25 @@ class StructuralCausalModel(BaseEstimator):
             self._warn_outside(j, codes[~absent])
         return codes
 
-    def _write_changes(self, X, Z_cf, write, exact=()):
+    def _write_changes(self, X, Z_cf, write):
         """``X`` with the cells in ``write`` replaced by their decoded values in
-        ``Z_cf`` (the columns in ``exact`` as set, not clipped to their range)."""
-        columns = self._encoder.decode(Z_cf, exact=exact)
+        ``Z_cf`` (already settled where recomputed, as set where intervened).
+        A column whose dtype cannot hold a new value (a fraction in an int
+        column) becomes float rather than truncate it."""
+        columns = self._encoder.decode(Z_cf, exact=range(Z_cf.shape[1]))
         if isinstance(X, pd.DataFrame):
             out = X.copy()
             for k in np.flatnonzero(write.any(axis=0)):
                 values = np.array(out.iloc[:, k].astype(object), dtype=object)
                 values[write[:, k]] = columns[k][write[:, k]]
-                out.isetitem(k, _cast_back(values, X.dtypes.iloc[k], out.index))
+                out.isetitem(k, _cast_back(values, X.dtypes.iloc[k], out.index, write[:, k]))
             return out
         out = np.array(X, copy=True)
         for k in np.flatnonzero(write.any(axis=0)):
-            out[write[:, k], k] = columns[k][write[:, k]]
+            new = columns[k][write[:, k]]
+            if not _holds(out.dtype, new):
+                out = out.astype(float)
+            out[write[:, k], k] = new
         return out
 
     def _sample_labels(self, n_samples, y, rng):
@@ -598,14 +646,30 @@ def _same_key(name, key):
         return False
 
 
-def _cast_back(values, dtype, index):
-    series = pd.Series(values, index=index)
+def _holds(dtype, values):
+    """Whether an array of ``dtype`` holds these values exactly."""
+    if not (pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)):
+        return True
     try:
-        return series.astype(dtype)
+        numbers = np.asarray(values, dtype=float)
     except (TypeError, ValueError):
-        if pd.api.types.is_integer_dtype(dtype):
-            return series.astype("Int64")
-        return series
+        return False
+    return bool(np.all(numbers == np.round(numbers)))
+
+
+def _cast_back(values, dtype, index, written):
+    """The column in its own dtype, unless that would change a written value."""
+    series = pd.Series(values, index=index)
+    if _holds(dtype, values[written]):
+        try:
+            return series.astype(dtype)
+        except (TypeError, ValueError):
+            if pd.api.types.is_integer_dtype(dtype):
+                return series.astype("Int64")
+            if pd.api.types.is_bool_dtype(dtype):
+                return series.astype("boolean")
+            return series
+    return pd.to_numeric(series).astype(float)
 
 
 def _encode_labels(y, n_samples):

@@ -94,7 +94,9 @@ class TableEncoder:
         col = self.columns_[j]
         if col.kind == CATEGORICAL:
             known = pd.Index(col.levels)
-            codes = known.get_indexer(pd.Index(values, dtype=object)) if known.is_unique else None
+            # Hashing takes True for 1: bools among numbers are matched one by one.
+            mixed = _has_bool(values) != _has_bool(col.levels)
+            codes = known.get_indexer(pd.Index(values, dtype=object)) if known.is_unique and not mixed else None
             if codes is None or (codes < 0).any():
                 codes = np.array([_level_code(known, v) for v in values])
             if (codes < 0).any():
@@ -177,18 +179,21 @@ class TableEncoder:
         return out
 
 
-    def settle(self, j, z):
+    def settle(self, j, z, low=None, high=None):
         """Numeric values of column ``j`` as decoding writes them: clipped to the
-        observed range and put on the column's grid (the nearest
-        ``low + k * step``) where its values lie on one; otherwise rounded in
-        integer columns and left as they are in continuous ones."""
+        observed range (or to ``low``/``high``, per row) and put on the column's
+        grid (the nearest ``low + k * step``) where its values lie on one;
+        otherwise rounded in integer columns and left as they are in continuous
+        ones."""
         col = self.columns_[j]
         if col.kind == CATEGORICAL or col.all_missing:
             return z
-        values = np.clip(z, col.low, col.high)
+        low = col.low if low is None else low
+        high = col.high if high is None else high
+        values = np.clip(z, low, high)
         if not np.isnan(col.step):
             values = np.round(col.low + np.rint((values - col.low) / col.step) * col.step, col.decimals)
-            return np.minimum(values, col.high)  # rounding to decimals can pass high by an ulp
+            return np.minimum(values, high)  # rounding to decimals can pass high by an ulp
         return np.rint(values) if col.kind == INTEGER else values
 
     def to_table(self, Z, missing=None, exact=()):
@@ -282,13 +287,19 @@ def _grid(observed):
     return np.nan, 0
 
 
+def _has_bool(values):
+    return any(isinstance(v, (bool, np.bool_)) for v in values)
+
+
 def _level_code(levels, value):
-    # Equality, not hashing: 3 and 3.0 (or True and 1) name the same level.
+    # Equality, not hashing: 3 and 3.0 name the same level (but True and 1 do not).
     hits = np.flatnonzero([_equal(level, value) for level in levels])
     return int(hits[0]) if len(hits) else -1
 
 
 def _equal(a, b):
+    if isinstance(a, (bool, np.bool_)) != isinstance(b, (bool, np.bool_)):
+        return False
     try:
         return bool(a == b)
     except (TypeError, ValueError):

@@ -89,7 +89,8 @@ def test_whatif_counterfactual_and_sampled_rows(tmp_path):
     out = cli("whatif", "chain.csv", "-t", "target", "--do", "a+=1", "-o", "cf.csv", "--mechanisms", "shared",
               cwd=tmp_path)
     assert out.returncode == 0, out.stderr
-    assert "mean of a:" in out.stderr and "mean of c:" in out.stderr and "600 rows as they would have been" in out.stderr
+    assert "against the rows:" in out.stderr and "600 rows as they would have been" in out.stderr
+    assert "  a: " in out.stderr and "  b: " in out.stderr and "  c: " in out.stderr
     cf = pd.read_csv(tmp_path / "cf.csv")
     assert list(cf.columns) == list(frame.columns)
     pd.testing.assert_frame_equal(cf[["shop", "target"]], frame[["shop", "target"]])
@@ -104,6 +105,14 @@ def test_whatif_counterfactual_and_sampled_rows(tmp_path):
               "--class", "y", "-o", "s.parquet", "-q", cwd=tmp_path)
     assert out.returncode == 0 and out.stderr == "", out.stderr
     sampled = pd.read_parquet(tmp_path / "s.parquet")
+    # Shifting a whole-number column keeps it whole; effects are against rows sampled without it.
+    frame.assign(n=np.arange(600) % 7).to_csv(tmp_path / "ints.csv", index=False)
+    out = cli("whatif", "ints.csv", "-t", "target", "--do", "n*=1.5", "--sample", "200", "-o", "i.csv",
+              cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "against rows sampled without it" in out.stderr and "  n: " in out.stderr
+    assert "  shop" not in out.stderr and "  a: " not in out.stderr  # not downstream of n
+    assert pd.read_csv(tmp_path / "i.csv")["n"].dtype == np.int64
     assert len(sampled) == 50 and set(sampled["shop"]) == {"south"} and set(sampled["target"]) == {"y"}
     assert (sampled["a"] == 5).all()
     assert sampled["b"].mean() == pytest.approx(10.0, abs=0.5)
@@ -114,10 +123,13 @@ def test_whatif_counterfactual_and_sampled_rows(tmp_path):
         (["--do", "a=ten"], "'a' is numeric; 'ten' is not a number"),
         (["--do", "a=1", "--class", "y"], "give it with --sample"),
         (["--do", "a=1", "--sample", "5", "--class", "z"], "--class 'z' is not a class"),
+        (["--do", "a=1", "--do", "a+=2"], "sets 'a' more than once"),
     ]:
         out = cli("whatif", "chain.csv", "-t", "target", "-o", "bad.csv", *args, cwd=tmp_path)
         assert _one_line_error(out) and message in out.stderr, (args, out.stderr)
     assert cli("whatif", "chain.csv", "-t", "target", "-o", "bad.csv", "--do", "a", cwd=tmp_path).returncode == 2
+    assert cli("whatif", "chain.csv", "-t", "target", "-o", "bad.csv", "--do", "a=1", "--sample", "0",
+               cwd=tmp_path).returncode == 2
     assert not (tmp_path / "bad.csv").exists()
 
 

@@ -249,6 +249,15 @@ def test_counterfactual_keeps_missing_cells_and_index():
     assert cf.index.equals(X.index)
     assert cf["weight"].isna().equals(X["weight"].isna())
     assert (cf["size"] == 0.5).all()
+    # The observed weights follow size: each moves by the fitted weight times size's change (the
+    # weight is below the true 1.5: the imputed fifth of the rows flattens the fitted slope).
+    seen = X["weight"].notna()
+    moved = (cf["weight"] - X["weight"])[seen]
+    assert (moved != 0).mean() > 0.95
+    inside = seen & cf["weight"].between(X["weight"].min(), X["weight"].max(), inclusive="neither")
+    ratio = ((cf["weight"] - X["weight"]) / (0.5 - X["size"]))[inside]
+    np.testing.assert_allclose(ratio, ratio.median(), rtol=1e-6)
+    assert 1.0 < ratio.median() < 1.6
     # Missing cells of the intervened column take the value set.
     X.loc[X.index[::3], "size"] = np.nan
     cf = scm.counterfactual(X, do={"size": 0.5})
@@ -304,3 +313,98 @@ def test_value_outside_observed_range_is_set_exactly_with_a_warning():
         X_do, _ = scm.sample(50, do={"size": 100.0}, random_state=0)
     assert (X_do["size"] == 100.0).all()
     assert X_do["weight"].max() <= X["weight"].max()  # descendants stay clipped
+
+
+@pytest.mark.parametrize("mechanisms, marginals", [("per_class", "real"), ("shared", "model"), ("per_class", "model")])
+def test_abducted_noise_gives_back_every_value(mechanisms, marginals):
+    # The equation applied to a row's own parents and its abducted noise returns the row:
+    # counterfactuals recompute from this, not from a shortcut for unchanged parents.
+    X = mixed_table(n=600)
+    y = np.where(X["age"] > 50, "old", "young")
+    scm = StructuralCausalModel(graph=MIXED_GRAPH, mechanisms=mechanisms, marginals=marginals,
+                                random_state=0).fit(X, y)
+    Z, _ = scm._encoder.transform(X)
+    labels = np.searchsorted(scm.classes_, y)
+    rng = np.random.RandomState(0)
+    for name, eq in scm.equations_.items():
+        back = eq.apply(Z, labels, 2, eq.abduct(Z, labels, 2, rng))
+        if eq.kind == "categorical":
+            np.testing.assert_array_equal(back, Z[:, eq.column], err_msg=name)
+        else:
+            np.testing.assert_allclose(back, Z[:, eq.column], atol=1e-6, err_msg=name)
+
+
+def test_counterfactual_uses_the_row_class_equation():
+    rng = np.random.RandomState(0)
+    n = 2000
+    y = rng.randint(2, size=n)
+    a = rng.uniform(-1, 1, n)
+    b = np.where(y == 1, -2.0, 2.0) * a + rng.uniform(-1, 1, n)
+    X = pd.DataFrame({"a": a, "b": b})
+    scm = StructuralCausalModel(graph=[("a", "b")], random_state=0).fit(X, y)
+    rows = X.iloc[:300]
+    cf = scm.counterfactual(rows, y[:300], do={"a": lambda r: r["a"] + 0.1})
+    change = (cf["b"] - rows["b"]).to_numpy()
+    inside = (cf["b"] > X["b"].min()) & (cf["b"] < X["b"].max())
+    for label, weight in [(0, 2.0), (1, -2.0)]:
+        own = change[(y[:300] == label) & inside.to_numpy()]
+        np.testing.assert_allclose(own, own.mean(), atol=1e-9)  # each row keeps its noise
+        assert own.mean() == pytest.approx(0.1 * weight, rel=0.05)
+
+
+def test_interventions_on_integer_bool_and_coded_levels():
+    rng = np.random.RandomState(0)
+    n = 800
+    flag = rng.rand(n) < 0.5
+    grade = rng.choice([1, 2, 3], size=n)
+    count = rng.randint(0, 20, size=n)
+    score = 2.0 * flag + 1.0 * grade + 0.1 * count + rng.uniform(-1, 1, n)
+    X = pd.DataFrame({"flag": flag, "grade": grade, "count": count, "score": score})
+    graph = [("flag", "score"), ("grade", "score"), ("count", "score")]
+    scm = StructuralCausalModel(graph=graph, categorical_features=["grade"], random_state=0).fit(X)
+    on, _ = scm.sample(20000, do={"flag": True}, random_state=1)
+    off, _ = scm.sample(20000, do={"flag": False}, random_state=2)
+    assert on["flag"].dtype == bool and on["flag"].all() and not off["flag"].any()
+    assert on["score"].mean() - off["score"].mean() == pytest.approx(2.0, abs=0.1)
+    top, _ = scm.sample(20000, do={"grade": 3, "count": 10}, random_state=3)
+    assert set(top["grade"]) == {3} and top["count"].dtype == X["count"].dtype and (top["count"] == 10).all()
+    assert top["score"].mean() == pytest.approx(2.0 * flag.mean() + 3 + 1.0, abs=0.1)
+    with pytest.raises(ValueError, match="a level the table never showed"):
+        scm.sample(5, do={"grade": True})  # True is not level 1
+    with pytest.raises(ValueError, match="cannot hold 2.5"):
+        scm.sample(5, do={"count": 2.5})
+
+
+def test_counterfactual_on_arrays_and_other_dtypes_loses_nothing():
+    X, _ = linear_nongaussian(n=2000)
+    scm = StructuralCausalModel(graph=np.abs(TRUE_WEIGHTS), random_state=0).fit(X)
+    # An int array: the new values are fractions, so the result is float rather than truncated.
+    rows = np.round(X[:50] * 0).astype(int)
+    cf = scm.counterfactual(rows, do={0: 0.5})
+    assert cf.dtype == float and np.all(cf[:, 0] == 0.5)
+    np.testing.assert_allclose(cf[:, 1] - rows[:, 1], 0.5 * 1.5, rtol=0.05)
+    frame = pd.DataFrame(rows)
+    cf_frame = scm.counterfactual(frame, do={0: 0.5})
+    assert cf_frame[0].dtype == float and (cf_frame[0] == 0.5).all()
+    assert cf_frame[4].dtype == frame[4].dtype  # untouched columns keep theirs
+
+
+def test_counterfactual_keeps_a_row_value_outside_the_training_range():
+    X, _ = linear_nongaussian(n=2000)
+    scm = StructuralCausalModel(graph=np.abs(TRUE_WEIGHTS), random_state=0).fit(X)
+    row = X[:1].copy()
+    row[0, 1] = X[:, 1].max() + 50  # far above x1's observed range
+    row[0, 3] = X[:, 3].max() + 40
+    cf = scm.counterfactual(row, do={0: lambda r: r[0] + 1e-6})
+    assert cf[0, 1] == pytest.approx(row[0, 1], abs=1e-4)  # not pulled back to the range
+    assert cf[0, 3] == pytest.approx(row[0, 3], abs=1e-4)
+
+
+def test_sampled_interventions_leave_no_missing_cells_in_the_set_column():
+    X = mixed_table(n=600)
+    X.loc[::4, "size"] = np.nan
+    X.loc[::5, "weight"] = np.nan
+    scm = StructuralCausalModel(graph=MIXED_GRAPH, random_state=0).fit(X)
+    X_do, _ = scm.sample(4000, do={"size": 0.5}, random_state=0)
+    assert not X_do["size"].isna().any()
+    assert X_do["weight"].isna().mean() == pytest.approx(0.2, abs=0.03)
