@@ -22,16 +22,24 @@ FINETUNE_METHODS = {
     "smote": {"augmenter": "smote"},
     "random-oversampling": {"augmenter": "random-oversampling"},
     "mixup": {"augmenter": "mixup"},
+    # The paper's generator baselines (the ``generators`` extra).
+    "ctgan": {"augmenter": "ctgan"},
+    "tabebm": {"augmenter": "tabebm"},
+    "gaussian-copula": {"augmenter": "gaussian-copula"},
 }
 DEFAULT_FINETUNE_METHODS = ("zero-shot", "finetune", "causalmix", "causalmix-context",
                             "causalmix-realval", "smote", "random-oversampling", "mixup")
-AUGMENTERS = ("none", "causalmix", "causalmix-additive", "causalmix-real", "smote", "random-oversampling", "mixup")
+AUGMENTERS = ("none", "causalmix", "causalmix-additive", "causalmix-real", "smote", "random-oversampling", "mixup",
+              "ctgan", "tabebm", "gaussian-copula")
 DEFAULT_AUGMENTERS = ("none", "causalmix", "smote", "random-oversampling", "mixup")
 CLASSIC_MODELS = ("LogisticRegression", "RandomForest", "HistGradientBoosting")
 
 
-def make_augmenter(name, ratio=1.0, random_state=None):
-    """A sampler adding ``ratio`` synthetic rows per real row (None for "none")."""
+def make_augmenter(name, ratio=1.0, random_state=None, model_path="bundled"):
+    """A sampler adding ``ratio`` synthetic rows per real row (None for "none").
+
+    ``model_path``: the TabPFN checkpoint of a generator that uses one (TabEBM), the run's own.
+    """
     from imblearn.over_sampling import SMOTE, RandomOverSampler
 
     from ..over_sampling import CausalMixAugmenter, ProportionalOverSampler, WithinClassMixup
@@ -52,10 +60,17 @@ def make_augmenter(name, ratio=1.0, random_state=None):
     if name == "random-oversampling":
         return ProportionalOverSampler(RandomOverSampler(random_state=random_state),
                                        n_synthetic=ratio)
+    if name in ("ctgan", "tabebm", "gaussian-copula"):
+        from ._generators import CTGANAugmenter, GaussianCopulaAugmenter, TabEBMAugmenter
+
+        if name == "tabebm":
+            return TabEBMAugmenter(n_synthetic=ratio, model_path=model_path, random_state=random_state)
+        kind = CTGANAugmenter if name == "ctgan" else GaussianCopulaAugmenter
+        return kind(n_synthetic=ratio, random_state=random_state)
     raise ValueError(f"Unknown augmenter {name!r}; choose from {AUGMENTERS}.")
 
 
-def finetune_params(method, ratio=None, random_state=None):
+def finetune_params(method, ratio=None, random_state=None, model_path="bundled"):
     """CausalMixTabPFNClassifier parameters of a fine-tuning method.
 
     ``ratio``: synthetic rows per real row; None keeps the classifier's default.
@@ -67,7 +82,7 @@ def finetune_params(method, ratio=None, random_state=None):
         params.setdefault("n_synthetic", ratio)
     name = params["augmenter"]
     if name not in (None, "causalmix"):
-        params["augmenter"] = make_augmenter(name, params.get("n_synthetic", 1.0), random_state)
+        params["augmenter"] = make_augmenter(name, params.get("n_synthetic", 1.0), random_state, model_path)
     return params
 
 

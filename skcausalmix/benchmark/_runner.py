@@ -87,9 +87,10 @@ def plan_runs(config):
     """Every (dataset, size, seed, track, method) run, as small picklable dicts."""
     refs = list_datasets(config.datasets, config.names)
     runs = []
-    for ref in refs:
-        for size in config.sizes:
-            for seed in config.seeds:
+    # Seeds outermost: an interrupted benchmark has whole seeds of every dataset and size.
+    for seed in config.seeds:
+        for ref in refs:
+            for size in config.sizes:
                 base = {"dataset": ref.name, "ref": asdict(ref), "size": int(size),
                         "seed": int(seed)}
                 for method in config.methods:
@@ -141,7 +142,7 @@ CLASSIFIER_FIELDS = ("max_iter", "learning_rate", "n_iter_no_change", "scoring",
 def _classifier(config, run):
     from ..finetuning import CausalMixTabPFNClassifier
 
-    params = finetune_params(run["method"], config.n_synthetic, run["seed"])
+    params = finetune_params(run["method"], config.n_synthetic, run["seed"], config.model_path)
     for name in CLASSIFIER_FIELDS:
         value = getattr(config, name)
         if value is not None:
@@ -162,7 +163,8 @@ def _finetune(run, config, X_tr, y_tr, X_va, y_va, X_te, y_te):
     return {
         "test_roc_auc": scores["roc_auc"], "test_log_loss": scores["log_loss"],
         "best_iter": int(clf.best_iter_), "n_iter": int(clf.n_iter_), "stop_reason": clf.stop_reason_,
-        "n_synthetic": int(clf.n_synthetic_), "check_iters": curve("iter"),
+        "n_synthetic": int(clf.n_synthetic_), "augment_seconds": round(clf.augment_seconds_, 3),
+        "check_iters": curve("iter"),
         "valid_curve": curve("valid_score"), "valid_real_curve": curve("valid_roc_auc"),
         "test_curve": curve("eval_roc_auc"), "test_log_loss_curve": curve("eval_log_loss"),
         "train_loss_curve": curve("train_loss"),

@@ -162,6 +162,8 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         The fitted augmenter (fitted on the training part only).
     n_synthetic_ : int
         Synthetic training rows used.
+    augment_seconds_ : float
+        Seconds spent fitting the augmenter and drawing its rows (0 without one).
     n_synthetic_validation_ : int
         Synthetic validation rows used.
     model_path_ : pathlib.Path
@@ -520,6 +522,7 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
     def _synthesize(self, X_tr, y_tr, seed):
         """Fit the augmenter on the training part; return only its new rows."""
         self.augmenter_ = _make_augmenter(self.augmenter, self.n_synthetic, seed)
+        self.augment_seconds_ = 0.0
         if self.augmenter_ is None:
             self.n_synthetic_ = 0
             return _take(X_tr, np.arange(0)), y_tr[:0]
@@ -534,7 +537,9 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
             self.n_synthetic_ = 0
             return _take(X_tr, np.arange(0)), y_tr[:0]
         X_fit, y_fit = _take(X_tr, np.flatnonzero(usable)), y_tr[usable]
+        start = time.perf_counter()
         X_res, y_res = self.augmenter_.fit_resample(X_fit, y_fit)
+        self.augment_seconds_ = time.perf_counter() - start
         if len(y_res) < len(y_fit):
             # An under-sampler: what it returns is a subset of the real rows, none of them new.
             raise ValueError(

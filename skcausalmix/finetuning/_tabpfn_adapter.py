@@ -167,3 +167,83 @@ def checkpoint_dict(clf):
 
 def load_weights(clf, state_dict):
     network(clf).load_state_dict(state_dict)
+
+
+# ------------------------------------------------------------------ TabEBM
+# TabEBM's inference settings: no feature transforms, no shifts, no fingerprint, so that
+# SGLD's gradients are with respect to the features themselves.
+TABEBM_SETTINGS = {"FINGERPRINT_FEATURE": False, "FEATURE_SHIFT_METHOD": None, "CLASS_SHIFT_METHOD": None}
+
+
+def tabebm_generator(model_path, *, device, random_state):
+    """``tabebm.TabEBM`` on the checkpoint ``model_path``, running on tabpfn 9.
+
+    TabEBM (2025.8) was written for tabpfn 2: it imports ``tabpfn.config`` and
+    ``tabpfn.utils.meta_dataset_collator`` (moved), builds a classifier that
+    downloads the official weights, and calls ``get_preprocessed_datasets``,
+    ``fit_from_preprocessed`` without ``performance_options`` and
+    ``forward(..., return_logits=True)``. The imports get stand-ins and its
+    ``model`` is replaced by one on ``model_path`` that answers those calls; the
+    rest (surrogate negatives, SGLD, the energy) is TabEBM's own code.
+    """
+    _install_tabebm_imports()
+    from tabebm.TabEBM import TabEBM
+    from tabpfn.preprocessing.configs import PreprocessorConfig
+
+    ebm = TabEBM()
+    ebm.device = device
+    settings = {**TABEBM_SETTINGS, "PREPROCESS_TRANSFORMS": [PreprocessorConfig(name="none")]}
+    clf = new_classifier(str(model_path), n_estimators=1, device=device, random_state=random_state,
+                         fit_mode="batched", settings=settings)
+    ebm.model = _TabEBMModel(clf)
+    return ebm
+
+
+def _install_tabebm_imports():
+    import sys
+    import types
+
+    import tabpfn.utils
+    from tabpfn.preprocessing.configs import PreprocessorConfig
+
+    if "tabpfn.config" not in sys.modules:
+        module = types.ModuleType("tabpfn.config")
+        # TabEBM's own classifier is replaced before it loads anything: its settings only need building.
+        module.ModelInterfaceConfig = dict
+        module.PreprocessorConfig = PreprocessorConfig
+        sys.modules["tabpfn.config"] = module
+    if not hasattr(tabpfn.utils, "meta_dataset_collator"):
+        tabpfn.utils.meta_dataset_collator = _tuple_collator
+
+
+def _tuple_collator(batch):
+    """tabpfn 9's collated episode as the tuple tabpfn 2 returned."""
+    from tabpfn.finetuning.data_util import meta_dataset_collator
+
+    b = meta_dataset_collator(batch)
+    return b.X_context, b.X_query, b.y_context, b.y_query, b.cat_indices, b.configs
+
+
+class _TabEBMModel:
+    """The calls TabEBM makes on its classifier, answered by tabpfn 9's."""
+
+    def __init__(self, clf):
+        self.clf = clf
+
+    def get_preprocessed_datasets(self, X, y, split_fn, max_data_size):
+        from tabpfn.finetuning.data_util import get_preprocessed_dataset_chunks
+
+        return get_preprocessed_dataset_chunks(
+            self.clf, X, y, split_fn=split_fn, max_data_size=max_data_size, model_type="classifier",
+            equal_split_size=True, data_shuffle_seed=0, preprocessing_random_state=0, shuffle=False,
+            # TabEBM's split keeps every row in the context: there is nothing to stratify.
+            force_no_stratify=True)
+
+    def fit_from_preprocessed(self, X, y, cat_ix, configs):
+        from tabpfn.architectures.interface import PerformanceOptions
+
+        return self.clf.fit_from_preprocessed(
+            X, y, cat_ix, configs, performance_options=PerformanceOptions(use_chunkwise_inference=False))
+
+    def forward(self, X, return_logits=True):
+        return self.clf.forward(X, return_logits=return_logits)

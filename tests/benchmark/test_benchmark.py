@@ -95,7 +95,7 @@ def test_plan_covers_every_combination_once(tiny_checkpoint):
 
 def test_config_errors_name_the_problem(tiny_checkpoint, tmp_path):
     with pytest.raises(ValueError, match="Unknown methods"):
-        _config(tiny_checkpoint, methods=["ctgan"]).validate()
+        _config(tiny_checkpoint, methods=["no-such-method"]).validate()
     with pytest.raises(FileNotFoundError, match="manifest.json"):
         list_datasets(tmp_path)
     with pytest.raises(ValueError, match="Unknown datasets"):
