@@ -194,7 +194,7 @@ def test_command_line_help_and_errors(tmp_path):
     cmd = [sys.executable, "-m", "skcausalmix.benchmark"]
     out = subprocess.run(cmd + ["--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "--scheduler" in out.stdout and "skcausalmix benchmark" in out.stdout
-    out = subprocess.run(cmd + ["--out", str(tmp_path), "--methods", "ctgan"],
+    out = subprocess.run(cmd + ["--out", str(tmp_path), "--methods", "no-such-method"],
                          capture_output=True, text=True)
     assert out.returncode == 1 and "skcausalmix benchmark: error: Unknown methods" in out.stderr
     # No default folder of datasets: a user's clone has none beside it.
@@ -263,3 +263,37 @@ def test_classic_models_keep_a_column_missing_in_every_training_row():
     for name, model in classic_models(X).items():
         proba = model.fit(X, y).predict_proba(X.assign(empty=1.0))
         assert proba.shape == (60, 2), name
+
+
+def test_against_zero_shot_section_reports_known_changes():
+    from skcausalmix.benchmark._report import against_zero_shot, paired_changes
+
+    rng = np.random.RandomState(0)
+    records = []
+    shift = {"zero-shot": 0.0, "finetune": 0.0, "causalmix": 0.02, "ctgan": -0.02}
+    for d in range(8):
+        base = rng.uniform(0.6, 0.8)
+        for seed in (0, 1):
+            for method, delta in shift.items():
+                # finetune differs from zero-shot only by symmetric noise.
+                noise = 0.001 * (1 if seed else -1) if method == "finetune" else 0.0
+                records.append({"run_id": f"{d}{seed}{method}", "status": "ok", "dataset": f"d{d}", "size": 64,
+                                "seed": seed, "track": "finetune", "method": method, "model": "TabPFN",
+                                "test_roc_auc": base + delta + noise, "test_log_loss": 0.5 - delta,
+                                "best_iter": 0, "n_iter": 0, "check_iters": [0], "valid_curve": [0.5],
+                                "test_curve": [0.5], "augment_seconds": 2.0 if method == "ctgan" else 0.1})
+    runs = run_metrics(records)
+    changes = paired_changes(runs).set_index(["method", "dataset", "seed"])
+    assert changes.loc[("causalmix", "d3", 1), "auc_change"] == pytest.approx(0.02)
+    assert changes.xs("ctgan")["harmed"].all() and not changes.xs("causalmix")["harmed"].any()
+    text = against_zero_shot(runs)
+    rows = {line.split(" | ")[0].strip("| "): line.split(" | ") for line in text.splitlines() if line.startswith("| ")}
+    assert rows["causalmix"][3].startswith("+0.0200 [+0.0200, +0.0200]")
+    assert rows["ctgan"][5].startswith("+0.0200")  # log-loss up by 0.02
+    assert rows["ctgan"][7] == "100%" and rows["causalmix"][7] == "0%"
+    # Normalised over the paper's methods present: causalmix is the best (1), zero-shot 0.5 of the way.
+    assert rows["causalmix"][8] == "0.500" and rows["ctgan"][8] == "-0.500"
+    assert float(rows["causalmix"][10]) < 0.01 and float(rows["ctgan"][11]) < 0.01  # Wilcoxon p
+    assert rows["ctgan"][12] == "2.0" and rows["causalmix"][13].strip("| ") == "+0.12"
+    assert "table-augment (-0.09) have no runs here" in text
+    assert "## Against zero-shot" in summarize(records)
