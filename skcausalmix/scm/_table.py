@@ -85,6 +85,12 @@ class TableEncoder:
             Z[:, j] = col.fill
             if col.all_missing or miss.all():
                 continue
+            if col.kind != CATEGORICAL and not pd.api.types.is_object_dtype(values.dtype):
+                try:  # dates, durations, periods, numbers in their own dtypes
+                    Z[~miss, j] = _numbers(values)[~miss]
+                    continue
+                except (TypeError, ValueError):
+                    pass
             Z[~miss, j] = self.encode(j, values[~miss].to_numpy(dtype=object), what="holds")
         return Z, missing
 
@@ -240,7 +246,7 @@ def _fit_column(values, name, categorical):
                       low=0.0, high=float(len(levels) - 1))
         return col, codes, miss
     try:
-        numeric = pd.to_numeric(values).to_numpy(dtype=float, copy=True)
+        numeric = _numbers(values)
     except (TypeError, ValueError):
         _check_scalars(values[~miss], name)  # intervals, tuples: no declaration helps
         raise ValueError(f"Column {name!r} is not numeric; declare it in categorical_features.") from None
@@ -260,6 +266,15 @@ def _fit_column(values, name, categorical):
 # Up to this many decimals a column's values are taken as written to a fixed precision;
 # beyond it (measured floats, 1/3) the column is continuous.
 MAX_DECIMALS = 6
+
+
+def _numbers(values):
+    """A numeric column as floats: numbers, numbers written as text, dates and
+    durations (pandas' integer representation) and periods (their ordinals;
+    pandas 2's ``to_numeric`` refuses them). Missing cells are not defined."""
+    if isinstance(values.dtype, pd.PeriodDtype):
+        return values.array.asi8.astype(float)
+    return pd.to_numeric(values).to_numpy(dtype=float, copy=True)
 
 
 def _grid(observed):
@@ -352,7 +367,7 @@ def _as_ints(values):
 
 def _cast(values, dtype):
     if isinstance(dtype, pd.PeriodDtype) and not isinstance(values.dtype, pd.PeriodDtype):
-        # Periods were encoded as their ordinals (pd.to_numeric), which astype cannot read back.
+        # Periods were encoded as their ordinals, which astype cannot read back.
         ordinals = pd.to_numeric(values).to_numpy(dtype=float)
         ordinals = np.where(np.isnan(ordinals), pd.NaT.value, np.rint(ordinals)).astype("int64")
         return pd.Series(pd.arrays.PeriodArray(ordinals, dtype=dtype), index=values.index)
