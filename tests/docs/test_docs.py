@@ -11,7 +11,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # The fine-tuning example takes most of a minute on a CPU: the full gallery runs in
 # the docs build (python -m sphinx -W -b html docs docs/_build/html), not here.
-FAST_EXAMPLES = ["plot_augment_any_classifier.py", "plot_causal_graph.py", "plot_grid_search.py"]
+FAST_EXAMPLES = ["plot_augment_any_classifier.py", "plot_causal_graph.py", "plot_grid_search.py",
+                 "plot_interventions.py"]
 
 
 @pytest.mark.slow
