@@ -95,6 +95,8 @@ class CTGANAugmenter(_GeneratorAugmenter):
         classes in proportion to their counts.
     epochs : int, default=300
         CTGAN's training epochs (CTGAN's own default).
+    batch_size : int, default=500
+        CTGAN's batch size (its default; a multiple of its ``pac`` of 10).
     max_tries : int, default=10
         Rounds of conditional sampling per class.
     random_state : int, RandomState instance or None, default=None
@@ -114,12 +116,14 @@ class CTGANAugmenter(_GeneratorAugmenter):
     _parameter_constraints: dict = {
         **_GeneratorAugmenter._parameter_constraints,
         "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 10, None, closed="left")],
         "max_tries": [Interval(Integral, 1, None, closed="left")],
     }
 
-    def __init__(self, *, n_synthetic=1.0, epochs=300, max_tries=10, random_state=None):
+    def __init__(self, *, n_synthetic=1.0, epochs=300, batch_size=500, max_tries=10, random_state=None):
         super().__init__(n_synthetic=n_synthetic, random_state=random_state)
         self.epochs = epochs
+        self.batch_size = batch_size
         self.max_tries = max_tries
 
     def _generate(self, Z, y, categorical, request, seed):
@@ -130,7 +134,9 @@ class CTGANAugmenter(_GeneratorAugmenter):
         frame = _frame(Z, categorical, codes)
         discrete = [f"x{j}" for j in np.flatnonzero(categorical)] + [LABEL]
         _seed_everything(seed)
-        model = CTGAN(epochs=self.epochs)
+        if self.batch_size % 10:
+            raise ValueError(f"batch_size must be a multiple of CTGAN's pac (10); got {self.batch_size}.")
+        model = CTGAN(epochs=self.epochs, batch_size=self.batch_size)
         model.set_random_state(seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # rdt/sklearn convergence chatter on tiny tables
