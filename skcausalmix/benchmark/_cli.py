@@ -51,6 +51,9 @@ def add_arguments(parser):
       help=f"classic-track augmenters, 'none' to skip the track; from {', '.join(AUGMENTERS)}")
     a("--classic-models", type=_list(), default=list(CLASSIC_MODELS),
       help=f"classic-track models; from {', '.join(CLASSIC_MODELS)}")
+    a("--classic-mode", choices=["augment", "balance"], default=d.classic_mode,
+      help="classic track: 'augment' adds one synthetic row per real row (class proportions kept), "
+           "'balance' brings every class up to the largest (default: %(default)s)")
     a("--model", dest="model_path", default=d.model_path,
       help="TabPFN checkpoint: a file, 'bundled' or 'auto' (default: %(default)s)")
     a("--validation-fraction", type=float, default=d.validation_fraction,

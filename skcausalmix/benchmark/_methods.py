@@ -38,7 +38,9 @@ CLASSIC_MODELS = ("LogisticRegression", "RandomForest", "HistGradientBoosting")
 def make_augmenter(name, ratio=1.0, random_state=None, model_path="bundled"):
     """A sampler adding ``ratio`` synthetic rows per real row (None for "none").
 
-    ``model_path``: the TabPFN checkpoint of a generator that uses one (TabEBM), the run's own.
+    ``ratio=None`` balances the classes instead (imbalanced-learn's ``sampling_strategy="auto"``:
+    every class up to the largest). ``model_path``: the TabPFN checkpoint of a generator that
+    uses one (TabEBM), the run's own.
     """
     from imblearn.over_sampling import SMOTE, RandomOverSampler
 
@@ -86,11 +88,14 @@ def finetune_params(method, ratio=None, random_state=None, model_path="bundled")
     return params
 
 
-def classic_pipeline(augmenter, model, X, random_state):
-    """imblearn pipeline: augmenter (on the raw table) -> encoding -> classifier."""
+def classic_pipeline(augmenter, model, X, random_state, balance=False):
+    """imblearn pipeline: augmenter (on the raw table) -> encoding -> classifier.
+
+    The augmenter adds one synthetic row per real row, or with ``balance`` brings every
+    class up to the largest."""
     from imblearn.pipeline import Pipeline
 
-    steps = [("augment", make_augmenter(augmenter, 1.0, random_state) or "passthrough"),
+    steps = [("augment", make_augmenter(augmenter, None if balance else 1.0, random_state) or "passthrough"),
              ("model", classic_models(X, random_state)[model])]
     return Pipeline(steps)
 

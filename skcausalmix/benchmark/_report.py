@@ -49,7 +49,9 @@ def run_metrics(records):
             continue
         row = {k: rec.get(k) for k in ("dataset", "size", "seed", "track", "method", "model",
                                        "test_roc_auc", "test_log_loss", "best_iter",
-                                       "n_synthetic", "augment_seconds", "seconds")}
+                                       "n_synthetic", "augment_seconds", "seconds",
+                                       "balanced_accuracy", "minority_f1")}
+        row["mode"] = rec.get("mode", "augment") if rec.get("track") == "classic" else None
         test = rec.get("test_curve")
         if test and len(test) > 1:
             row["val_test_corr"] = curve_correlation(rec["valid_curve"], test)
@@ -238,24 +240,36 @@ def summarize(records):
         if section:
             parts += ["", section]
     cl = runs[runs["track"] == "classic"]
-    if not cl.empty:
-        per = cl.groupby(["model", "method", "dataset", "size"])["test_roc_auc"].mean()
+    for mode in sorted(cl["mode"].unique()) if not cl.empty else ():
+        part = cl[cl["mode"] == mode]
+        metrics = [m for m in ("test_roc_auc", "balanced_accuracy", "minority_f1")
+                   if m in part and part[m].notna().any()]
+        per = part.groupby(["model", "method", "dataset", "size"])[metrics].mean()
         rows = []
-        for model in cl["model"].unique():
-            base = per[model]["none"] if "none" in per[model].index.get_level_values(0) else None
-            for aug in cl["method"].unique():
-                if aug not in per[model].index.get_level_values(0):
+        for model in part["model"].unique():
+            for aug in part["method"].unique():
+                if (model, aug) not in per.index.droplevel([2, 3]):
                     continue
-                vals = per[model][aug]
-                gain = (vals - base).median() if base is not None else None
-                wins = f"{int(((vals - base) > 0).sum())}/{len(vals)}" if base is not None else "-"
-                rows.append([model, aug, len(vals), _fmt(vals.median()), _fmt(vals.mean()),
-                             _fmt(gain, 4), wins])
-        parts += ["", "## Classic track (augmenter -> classifier in an imblearn pipeline)", "",
-                  "Trained on training + validation rows; medians over datasets x sizes of the "
-                  "seed-mean test ROC-AUC; gain and wins against no augmentation.", "",
-                  _table(["model", "augmenter", "cells", "median AUC", "mean AUC",
-                          "median gain vs none", "wins vs none"], rows)]
+                vals = per.loc[(model, aug)]
+                row = [model, aug, len(vals)]
+                for metric in metrics:
+                    base = per.loc[(model, "none"), metric] if (model, "none") in per.index.droplevel([2, 3]) else None
+                    gain = None if base is None else (vals[metric] - base).dropna()
+                    row += [_fmt(vals[metric].median()),
+                            _fmt(gain.median(), 4) if gain is not None else "-",
+                            f"{int((gain > 0).sum())}/{int((gain < 0).sum())}" if gain is not None else "-"]
+                rows.append(row)
+        names = {"test_roc_auc": "ROC-AUC", "balanced_accuracy": "balanced acc.", "minority_f1": "minority F1"}
+        header = ["model", "augmenter", "cells"]
+        for metric in metrics:
+            header += [f"median {names[metric]}", "median gain vs none", "better/worse"]
+        what = ("one synthetic row per real row, class proportions kept" if mode == "augment"
+                else "every class brought up to the largest (sampling_strategy='auto')")
+        parts += ["", f"## Classic track, {mode}: augmenter -> classifier in an imblearn pipeline", "",
+                  f"Augmenters add {what}. Trained on training + validation rows; medians over "
+                  "datasets x sizes of the seed-mean test score; gains and better/worse cells against no "
+                  "augmenter. Minority F1: F1 of the class with the fewest training rows.", "",
+                  _table(header, rows)]
     capped = {}
     for rec in records:
         if rec.get("caps"):

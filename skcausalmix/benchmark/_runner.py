@@ -35,6 +35,9 @@ class BenchmarkConfig:
     methods: list = field(default_factory=lambda: list(DEFAULT_FINETUNE_METHODS))
     classic_augmenters: list = field(default_factory=lambda: list(DEFAULT_AUGMENTERS))
     classic_models: list = field(default_factory=lambda: list(CLASSIC_MODELS))
+    # "augment": one synthetic row per real row, class proportions kept; "balance": every
+    # augmenter brings the classes to the largest (imbalanced-learn's sampling_strategy="auto").
+    classic_mode: str = "augment"
     model_path: str = "bundled"
     validation_fraction: float = 0.25
     max_test: int = 1000
@@ -64,6 +67,8 @@ class BenchmarkConfig:
         if not self.methods and not (self.classic_augmenters and self.classic_models):
             raise ValueError("Nothing to run: no fine-tuning methods and no classic-track "
                              "augmenter x model pair.")
+        if self.classic_mode not in ("augment", "balance"):
+            raise ValueError(f"classic_mode must be 'augment' or 'balance'; got {self.classic_mode!r}.")
         if not self.sizes or min(self.sizes) < 8:
             raise ValueError("sizes must be training sizes of at least 8 rows.")
         if not 0 < self.validation_fraction < 1:
@@ -97,10 +102,13 @@ def plan_runs(config):
                     runs.append({**base, "track": "finetune", "method": method, "model": "TabPFN"})
                 for aug in config.classic_augmenters:
                     for model in config.classic_models:
-                        runs.append({**base, "track": "classic", "method": aug, "model": model})
+                        runs.append({**base, "track": "classic", "method": aug, "model": model,
+                                     "mode": config.classic_mode})
     for run in runs:
         run["run_id"] = "|".join(str(run[k]) for k in
                                  ("dataset", "size", "seed", "track", "method", "model"))
+        if run.get("mode") == "balance":  # its own runs, beside augmentation's in one folder
+            run["run_id"] += "|balance"
     return runs
 
 
@@ -110,6 +118,8 @@ def run_one(run, config):
 
     started = time.perf_counter()
     record = {k: run[k] for k in ("run_id", "dataset", "size", "seed", "track", "method", "model")}
+    if "mode" in run:
+        record["mode"] = run["mode"]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -174,18 +184,27 @@ def _finetune(run, config, X_tr, y_tr, X_va, y_va, X_te, y_te):
 
 def _classic(run, X_tr, y_tr, X_va, y_va, X_te, y_te):
     import pandas as pd
+    from sklearn.metrics import balanced_accuracy_score, f1_score
 
     from ..finetuning._loop import classification_scores
 
     # Classic models need no early stopping: they train on train + validation rows.
     X_fit = pd.concat([X_tr, X_va], ignore_index=True)
     y_fit = np.concatenate([y_tr, y_va])
-    pipe = classic_pipeline(run["method"], run["model"], X_fit, run["seed"])
+    pipe = classic_pipeline(run["method"], run["model"], X_fit, run["seed"],
+                            balance=run.get("mode") == "balance")
     pipe.fit(X_fit, y_fit)
     classes = list(pipe.classes_)
     codes = np.array([classes.index(v) for v in y_te])
     scores = classification_scores(codes, pipe.predict_proba(X_te), len(classes))
-    return {"test_roc_auc": scores["roc_auc"], "test_log_loss": scores["log_loss"]}
+    predicted = pipe.predict(X_te)
+    # The class imbalanced-learn's users care for: the rarest in training.
+    names, counts = np.unique(y_fit, return_counts=True)
+    minority = names[np.argmin(counts)]
+    return {"test_roc_auc": scores["roc_auc"], "test_log_loss": scores["log_loss"],
+            "balanced_accuracy": float(balanced_accuracy_score(y_te, predicted)),
+            "minority_f1": float(f1_score(y_te, predicted, labels=[minority], average="macro", zero_division=0)),
+            "minority_class": str(minority)}
 
 
 def _model_limits(config):

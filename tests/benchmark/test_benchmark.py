@@ -297,3 +297,30 @@ def test_against_zero_shot_section_reports_known_changes():
     assert rows["ctgan"][12] == "2.0" and rows["causalmix"][13].strip("| ") == "+0.12"
     assert "table-augment (-0.09) have no runs here" in text
     assert "## Against zero-shot" in summarize(records)
+
+
+def test_classic_balance_mode_balances_and_scores_the_minority(tiny_checkpoint):
+    from skcausalmix.benchmark._methods import classic_pipeline
+
+    # diabetes: 500 negatives, 268 positives.
+    config = _config(tiny_checkpoint, methods=[], sizes=[96], classic_mode="balance",
+                     classic_augmenters=["none", "smote", "causalmix"])
+    runs = plan_runs(config)
+    assert {r["run_id"].endswith("|balance") for r in runs} == {True}
+    assert {r["run_id"] for r in runs}.isdisjoint({r["run_id"] for r in plan_runs(
+        _config(tiny_checkpoint, methods=[], sizes=[96], classic_augmenters=["none", "smote", "causalmix"]))})
+    records = [run_one(run, config) for run in runs]
+    assert all(r["status"] == "ok" and r["mode"] == "balance" for r in records), records
+    for r in records:
+        assert 0 <= r["balanced_accuracy"] <= 1 and 0 <= r["minority_f1"] <= 1
+        assert r["minority_class"] == "tested_positive"
+    X, y = load_table("diabetes", 96)
+    for name in ("smote", "causalmix"):
+        pipe = classic_pipeline(name, "LogisticRegression", X, 0, balance=True)
+        _, y_res = pipe.named_steps["augment"].fit_resample(X, y)
+        counts = np.unique(y_res, return_counts=True)[1]
+        assert counts[0] == counts[1], name  # both classes as large as the majority
+    text = summarize(records)
+    assert "## Classic track, balance" in text and "median minority F1" in text
+    with pytest.raises(ValueError, match="classic_mode"):
+        _config(tiny_checkpoint, classic_mode="both").validate()
