@@ -19,7 +19,9 @@ checkpoint's pretraining). With ``--reuse-baselines CSV`` the earlier file's
 checkpoint runs are kept too, as "bundled (earlier)", so the tables compare
 the two. ``--summarize CSV`` prints the tables of an earlier ``--out`` file
 without running anything (``--sizes``/``--summary-seeds`` pick a part,
-``--per-dataset`` adds each dataset's mean over seeds).
+``--per-dataset`` adds each dataset's mean over seeds). ``--choice-tables NAMES`` reports the
+datasets used for any choice apart from the others, so that a checkpoint is judged on tables
+that did not pick it.
 """
 
 import argparse
@@ -87,6 +89,19 @@ def summarize(results):
     return "\n".join(lines)
 
 
+def split_summary(results, choice):
+    """:func:`summarize` of the tables used for a choice and, apart, of the others."""
+    if not choice:
+        return summarize(results)
+    df = pd.DataFrame(results)
+    parts = []
+    for title, part in (("Tables used for a choice", df[df["dataset"].isin(choice)]),
+                        ("Tables not used for any choice", df[~df["dataset"].isin(choice)])):
+        body = summarize(part.to_dict("records")) if len(part) else "\n(none)"
+        parts.append(f"\n## {title}: {part['dataset'].nunique()} datasets\n{body}")
+    return "\n".join(parts)
+
+
 def per_dataset(results):
     """Mean ROC-AUC over seeds, one row per dataset, one table per size."""
     per = pd.DataFrame(results).groupby(["size", "dataset", "method"])["roc_auc"].mean()
@@ -144,6 +159,9 @@ def main(argv=None):
                              "splits: they depend only on dataset, size and seed) and run "
                              "only the checkpoint")
     parser.add_argument("--width-cut", type=positive_int, default=30)
+    parser.add_argument("--choice-tables", type=lambda text: [t for t in text.split(",") if t], default=None,
+                        metavar="NAMES", help="comma-separated datasets used for any choice (an ensemble, a "
+                        "prior, a recipe): summarised apart from the others")
     parser.add_argument("--summarize", default=None, metavar="CSV",
                         help="only print the tables of an earlier --out CSV")
     parser.add_argument("--summary-seeds", type=seed_list, default=None, metavar="S,S,...",
@@ -163,7 +181,7 @@ def main(argv=None):
         if df.empty:
             parser.error(f"{args.summarize} has no runs of sizes {sizes} (and the seeds asked for)")
         results = df.to_dict("records")
-        print(summarize(results))
+        print(split_summary(results, args.choice_tables))
         print(by_width(results, args.width_cut, args.data_dir))
         if args.per_dataset:
             print(per_dataset(results))
@@ -216,7 +234,7 @@ def main(argv=None):
     if not results:
         sys.exit("no run finished (each was skipped: see the messages above)")
     print(f"Model: {model_path}")
-    print(summarize(results))
+    print(split_summary(results, args.choice_tables))
     print(by_width(results, args.width_cut, args.data_dir))
 
 

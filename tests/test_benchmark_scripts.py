@@ -222,3 +222,20 @@ def test_root_rows_break_the_roots_tie_to_the_class():
     for label in ("a", "b"):
         assert X_do["root"][y_do == label].mean() == pytest.approx(1.5, abs=0.2)
     assert np.corrcoef(X_do["root"], X_do["child"])[0, 1] > 0.9
+
+
+def test_bundled_model_summary_keeps_choice_tables_apart(tmp_path, capsys):
+    import pandas as pd
+
+    bench = script("bench_bundled_model")
+    rows = [dict(dataset=d, size=64, seed=0, method=m, roc_auc=a, seconds=0.1)
+            for d, (ours, rf) in {"picked": (0.9, 0.8), "fresh": (0.7, 0.8)}.items()
+            for m, a in ((bench.OURS, ours), ("RandomForest", rf))]
+    pd.DataFrame(rows).to_csv(tmp_path / "runs.csv", index=False)
+    bench.main(["--summarize", str(tmp_path / "runs.csv"), "--sizes", "64", "--choice-tables", "picked"])
+    out = capsys.readouterr().out
+    chosen, rest = out.split("## Tables not used for any choice")
+    assert "Tables used for a choice: 1 datasets" in chosen and ": 1 datasets" in rest
+    # The checkpoint beats RandomForest on the table that picked it, and loses on the other.
+    assert f"| {bench.OURS} | 0.9000" in chosen and "| RandomForest | 0.8000 | 0.8000 | 1/1 |" in chosen
+    assert f"| {bench.OURS} | 0.7000" in rest and "| RandomForest | 0.8000 | 0.8000 | 0/1 |" in rest

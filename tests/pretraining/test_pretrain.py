@@ -231,3 +231,66 @@ def test_refresh_rewrites_the_settings_and_keeps_the_weights(pretrain, tmp_path)
     # in place by default
     pretrain.refresh_inference_config(tmp_path / "old.safetensors")
     assert load(tmp_path / "old.safetensors")["inference_config"] == plain(checkpoint_settings())["inference_config"]
+
+
+def test_accelerator_path_runs_on_cpu(tiny, tmp_path):
+    # The code an accelerator runs (bf16 autocast, prior sampled in worker processes, the
+    # time schedule), on the CPU at tiny size; the exported file loads in tabpfn.
+    out = tmp_path / "run"
+    tiny.main(["--out-dir", str(out), "--device", "cpu", "--bf16", "--data-workers", "2",
+               "--schedule", "time", "--minutes", "5", "--max-steps", "4", "--eval-every", "2",
+               "--batch-size", "2", "--threads", "1", "--warmup", "1", "--export", str(tmp_path / "x.safetensors")])
+    log = _log(out)
+    assert [r["step"] for r in log] == [1, 2, 3, 4] and np.isfinite([r["loss"] for r in log]).all()
+    assert "heldout_auc" in log[1] and 0 <= log[1]["heldout_auc"] <= 1
+    # Time schedule: the rate after warm-up follows the share of --minutes spent (seconds of 5 minutes).
+    assert log[-1]["lr"] == pytest.approx(4e-4, rel=0.01)
+    from tabpfn import TabPFNClassifier
+
+    X = np.random.RandomState(0).normal(size=(30, 3))
+    clf = TabPFNClassifier(model_path=str(tmp_path / "x.safetensors"), n_estimators=1, device="cpu")
+    assert clf.fit(X, (X[:, 0] > 0).astype(int)).predict_proba(X).shape == (30, 2)
+
+
+def test_worker_stream_is_reproducible(pretrain):
+    stream = pretrain.PriorStream(3, 0, (2,), {})
+    first = [next(iter(stream))[0] for _ in range(2)]
+    again = next(iter(pretrain.PriorStream(3, 0, (2,), {})))[0]
+    assert np.array_equal(first[0].numpy(), again.numpy())
+    other = next(iter(pretrain.PriorStream(3, 100, (2,), {})))[0]  # resumed at step 100: new tasks
+    assert first[0].shape != other.shape or not np.array_equal(first[0].numpy(), other.numpy())
+
+
+def test_compile_wraps_the_training_forward_only(tiny, tmp_path, monkeypatch):
+    import torch
+
+    compiled = []
+    monkeypatch.setattr(torch, "compile", lambda model: compiled.append(model) or model)
+    tiny.main(["--out-dir", str(tmp_path / "run"), "--device", "cpu", "--compile", "--max-steps", "1",
+               "--eval-every", "1", "--batch-size", "2", "--threads", "1"])
+    assert len(compiled) == 1 and (tmp_path / "run" / "best.safetensors").is_file()
+
+
+def test_recipe_sets_a_whole_run_and_the_command_line_wins(pretrain):
+    args, _ = pretrain.parse_args(["--recipe", "h100", "--device", "cpu", "--batch-size", "4", "--no-compile"])
+    recipe = pretrain.RECIPES["h100"]
+    assert args.device_.type == "cpu" and args.batch_size == 4 and args.compile is False
+    assert args.bf16 and args.data_workers == recipe["data_workers"] and args.schedule == "time"
+    assert args.model_size == "medium" and args.icl_layers == pretrain.MODEL_SIZES["medium"]["nlayers"]
+    assert args.minutes <= 8  # the budget: within 8 minutes on one H100
+
+
+def test_recipe_runs_at_tiny_size_on_cpu(tiny, tmp_path, monkeypatch):
+    # The H100 recipe end to end, shrunk: its model size mapped to the tiny one, few steps, no compile.
+    monkeypatch.setitem(tiny.MODEL_SIZES, "medium", {})
+    tiny.main(["--recipe", "h100", "--out-dir", str(tmp_path / "run"), "--device", "cpu", "--no-compile",
+               "--batch-size", "2", "--data-workers", "1", "--max-steps", "2", "--eval-every", "2",
+               "--max-features", "40", "--threads", "1"])
+    assert [r["step"] for r in _log(tmp_path / "run")] == [1, 2]
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="this machine has CUDA")
+def test_cuda_without_a_gpu_is_a_usage_error(pretrain, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        pretrain.main(["--out-dir", str(tmp_path / "run"), "--device", "cuda"])
+    assert exit_info.value.code == 2 and "torch sees no CUDA device" in capsys.readouterr().err
