@@ -12,6 +12,8 @@ The generators live in other packages (``ctgan``, ``sdv``, ``tabebm``: the ``gen
 extra), imported when a sampler is fitted.
 """
 
+import contextlib
+import io
 import os
 import time
 import warnings
@@ -204,7 +206,8 @@ class GaussianCopulaAugmenter(_GeneratorAugmenter):
             synth.fit({"table": frame})
             conditions = [Condition(num_rows=count, column_values={LABEL: f"c{np.searchsorted(classes, label)}"})
                           for label, count in request.items()]
-            rows = synth.sample_from_conditions(conditions)
+            with contextlib.redirect_stderr(io.StringIO()):  # SDV's progress bar, one per call
+                rows = synth.sample_from_conditions(conditions)
         if isinstance(rows, dict):  # SDV 2 answers with {table name: rows}
             rows = rows["table"]
         codes = rows[LABEL].str[1:].astype(int).to_numpy()
