@@ -211,6 +211,12 @@ class GaussianCopulaAugmenter(_GeneratorAugmenter):
         if isinstance(rows, dict):  # SDV 2 answers with {table name: rows}
             rows = rows["table"]
         codes = rows[LABEL].str[1:].astype(int).to_numpy()
+        # Rejection sampling may come back short (SDV only warns): the counts must be CausalMix's.
+        for label, count in request.items():
+            got = int((codes == np.searchsorted(classes, label)).sum())
+            if got != count:
+                raise RuntimeError(f"SDV's conditional sampling gave {got} of the {count} rows asked for class "
+                                   f"{label!r}.")
         return _matrix(rows, categorical), classes[codes]
 
 
@@ -264,17 +270,19 @@ class TabEBMAugmenter(_GeneratorAugmenter):
         from ..finetuning._model_loading import resolve_model_path
         from ..finetuning._tabpfn_adapter import tabebm_generator
 
-        classes = np.unique(y)
         mean, scale = Z.mean(axis=0), Z.std(axis=0)
         scale[scale == 0] = 1.0
-        ebm = tabebm_generator(resolve_model_path(self.model_path), device=self.device, random_state=seed)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            samples = ebm.generate((Z - mean) / scale, np.searchsorted(classes, y), num_samples=max(request.values()),
-                                   sgld_steps=self.sgld_steps, seed=seed)
+        path = resolve_model_path(self.model_path)
         parts, labels = [], []
         for label, count in request.items():
-            rows = samples[f"class_{np.searchsorted(classes, label)}"][:count]
-            parts.append(rows * scale + mean)
+            # A class's energy needs only its own rows (against TabEBM's surrogate negatives): one
+            # generator per class, each asked for that class's count (TabEBM caches its fit by class).
+            ebm = tabebm_generator(path, device=self.device, random_state=seed)
+            rows = (Z[y == label] - mean) / scale
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                samples = ebm.generate(rows, np.zeros(len(rows), dtype=int), num_samples=count,
+                                       sgld_steps=self.sgld_steps, seed=seed)
+            parts.append(samples["class_0"] * scale + mean)
             labels.append(np.full(count, label, dtype=y.dtype))
         return np.vstack(parts), np.concatenate(labels)

@@ -88,14 +88,15 @@ def finetune_params(method, ratio=None, random_state=None, model_path="bundled")
     return params
 
 
-def classic_pipeline(augmenter, model, X, random_state, balance=False):
+def classic_pipeline(augmenter, model, X, random_state, balance=False, model_path="bundled"):
     """imblearn pipeline: augmenter (on the raw table) -> encoding -> classifier.
 
     The augmenter adds one synthetic row per real row, or with ``balance`` brings every
     class up to the largest."""
     from imblearn.pipeline import Pipeline
 
-    steps = [("augment", make_augmenter(augmenter, None if balance else 1.0, random_state) or "passthrough"),
+    steps = [("augment", make_augmenter(augmenter, None if balance else 1.0, random_state, model_path)
+              or "passthrough"),
              ("model", classic_models(X, random_state)[model])]
     return Pipeline(steps)
 

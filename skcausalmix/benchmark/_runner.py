@@ -135,7 +135,7 @@ def run_one(run, config):
             if run["track"] == "finetune":
                 record.update(_finetune(run, config, *parts))
             else:
-                record.update(_classic(run, *parts))
+                record.update(_classic(run, config, *parts))
         record["status"] = "ok"
     except Exception as exc:  # one failing run must not stop the others
         record.update(status="error", error=f"{type(exc).__name__}: {exc}",
@@ -173,6 +173,7 @@ def _finetune(run, config, X_tr, y_tr, X_va, y_va, X_te, y_te):
     return {
         "test_roc_auc": scores["roc_auc"], "test_log_loss": scores["log_loss"],
         "best_iter": int(clf.best_iter_), "n_iter": int(clf.n_iter_), "stop_reason": clf.stop_reason_,
+        **_generator_record(clf.augmenter_),
         "n_synthetic": int(clf.n_synthetic_), "augment_seconds": round(clf.augment_seconds_, 3),
         "check_iters": curve("iter"),
         "valid_curve": curve("valid_score"), "valid_real_curve": curve("valid_roc_auc"),
@@ -182,7 +183,7 @@ def _finetune(run, config, X_tr, y_tr, X_va, y_va, X_te, y_te):
     }
 
 
-def _classic(run, X_tr, y_tr, X_va, y_va, X_te, y_te):
+def _classic(run, config, X_tr, y_tr, X_va, y_va, X_te, y_te):
     import pandas as pd
     from sklearn.metrics import balanced_accuracy_score, f1_score
 
@@ -192,8 +193,11 @@ def _classic(run, X_tr, y_tr, X_va, y_va, X_te, y_te):
     X_fit = pd.concat([X_tr, X_va], ignore_index=True)
     y_fit = np.concatenate([y_tr, y_va])
     pipe = classic_pipeline(run["method"], run["model"], X_fit, run["seed"],
-                            balance=run.get("mode") == "balance")
+                            balance=run.get("mode") == "balance", model_path=config.model_path)
     pipe.fit(X_fit, y_fit)
+    augmenter = pipe.named_steps["augment"]
+    extra = _generator_record(augmenter if augmenter != "passthrough" else None)
+    extra["n_synthetic"] = int(getattr(augmenter, "synthetic_mask_", np.zeros(0, bool)).sum())
     classes = list(pipe.classes_)
     codes = np.array([classes.index(v) for v in y_te])
     scores = classification_scores(codes, pipe.predict_proba(X_te), len(classes))
@@ -204,7 +208,17 @@ def _classic(run, X_tr, y_tr, X_va, y_va, X_te, y_te):
     return {"test_roc_auc": scores["roc_auc"], "test_log_loss": scores["log_loss"],
             "balanced_accuracy": float(balanced_accuracy_score(y_te, predicted)),
             "minority_f1": float(f1_score(y_te, predicted, labels=[minority], average="macro", zero_division=0)),
-            "minority_class": str(minority)}
+            "minority_class": str(minority), **extra}
+
+
+def _generator_record(augmenter):
+    """A generator baseline's own seconds and relabelled rows, where it has them."""
+    record = {}
+    if augmenter is not None and hasattr(augmenter, "fit_seconds_"):
+        record["generator_seconds"] = round(augmenter.fit_seconds_, 3)
+    if augmenter is not None and hasattr(augmenter, "n_relabelled_"):
+        record["generator_relabelled"] = int(augmenter.n_relabelled_)
+    return record
 
 
 def _model_limits(config):

@@ -184,7 +184,9 @@ def tabebm_generator(model_path, *, device, random_state):
     ``fit_from_preprocessed`` without ``performance_options`` and
     ``forward(..., return_logits=True)``. The imports get stand-ins and its
     ``model`` is replaced by one on ``model_path`` that answers those calls; the
-    rest (surrogate negatives, SGLD, the energy) is TabEBM's own code.
+    rest (surrogate negatives, SGLD, the energy) is TabEBM's own code, quirks
+    included: its energy reshapes the ``(1, classes, rows)`` logits that tabpfn 9
+    returns to ``(rows, classes)`` rather than transposing them, and that is kept.
     """
     _install_tabebm_imports()
     from tabebm.TabEBM import TabEBM
@@ -242,8 +244,11 @@ class _TabEBMModel:
     def fit_from_preprocessed(self, X, y, cat_ix, configs):
         from tabpfn.architectures.interface import PerformanceOptions
 
-        return self.clf.fit_from_preprocessed(
+        fitted = self.clf.fit_from_preprocessed(
             X, y, cat_ix, configs, performance_options=PerformanceOptions(use_chunkwise_inference=False))
+        # SGLD differentiates with respect to the rows, never the weights.
+        network(self.clf).requires_grad_(False)
+        return fitted
 
     def forward(self, X, return_logits=True):
         return self.clf.forward(X, return_logits=return_logits)

@@ -320,7 +320,35 @@ def test_classic_balance_mode_balances_and_scores_the_minority(tiny_checkpoint):
         _, y_res = pipe.named_steps["augment"].fit_resample(X, y)
         counts = np.unique(y_res, return_counts=True)[1]
         assert counts[0] == counts[1], name  # both classes as large as the majority
+    # run_one balanced the rows it fitted on: as many minority rows added by either sampler.
+    by_method = {r["method"]: r for r in records if r["model"] == "LogisticRegression"}
+    assert by_method["none"]["n_synthetic"] == 0
+    for name in ("smote", "causalmix"):
+        assert by_method[name]["n_synthetic"] > 0
+    assert by_method["smote"]["n_synthetic"] == by_method["causalmix"]["n_synthetic"]
     text = summarize(records)
     assert "## Classic track, balance" in text and "median minority F1" in text
     with pytest.raises(ValueError, match="classic_mode"):
         _config(tiny_checkpoint, classic_mode="both").validate()
+
+
+def test_bootstrap_interval_matches_scipy():
+    from scipy.stats import bootstrap
+
+    from skcausalmix.benchmark._report import bootstrap_interval
+
+    values = np.random.RandomState(1).normal(0.01, 0.02, size=25)
+    lo, hi = bootstrap_interval(values, n_boot=4000)
+    ref = bootstrap((values,), np.mean, n_resamples=4000, method="percentile", random_state=0).confidence_interval
+    width = ref.high - ref.low
+    assert lo < values.mean() < hi
+    assert abs(lo - ref.low) < 0.1 * width and abs(hi - ref.high) < 0.1 * width
+    mlo, mhi = bootstrap_interval(values, statistic=np.median)
+    assert mlo < np.median(values) < mhi
+    assert np.isnan(bootstrap_interval([0.1])[0])
+
+
+def test_runs_are_planned_seed_by_seed(tiny_checkpoint):
+    runs = plan_runs(_config(tiny_checkpoint, names=["diabetes", "cmc"], sizes=[32, 64], seeds=[0, 1, 2]))
+    seeds = [r["seed"] for r in runs]
+    assert seeds == sorted(seeds)  # an interrupted run has whole seeds of every dataset and size

@@ -108,3 +108,48 @@ def test_generators_on_a_real_table_with_missing_cells():
     assert len(syn) == 40 and not syn.isna().any().any()  # generated rows are complete
     for column in X.select_dtypes(exclude="number").columns:
         assert set(syn[column]) <= set(X[column].dropna())
+
+
+def test_ctgan_samples_each_class_under_its_condition(monkeypatch):
+    from ctgan import CTGAN
+
+    calls = []
+    original = CTGAN.sample
+
+    def spy(self, n, condition_column=None, condition_value=None):
+        calls.append((condition_column, condition_value))
+        return original(self, n, condition_column=condition_column, condition_value=condition_value)
+
+    monkeypatch.setattr(CTGAN, "sample", spy)
+    X, y = blobs()
+    aug = CTGANAugmenter(n_synthetic=0.5, epochs=300, batch_size=50, random_state=0)
+    aug.fit_resample(X, y)
+    assert {c for c, _ in calls} == {"__label__"} and {v for _, v in calls} == {"c0", "c1"}
+    assert aug.n_relabelled_ == 0  # every row carries the class CTGAN generated it with
+
+
+def test_tabebm_augmenter_uses_its_model_path(monkeypatch, tiny_checkpoint):
+    from skcausalmix.finetuning import _tabpfn_adapter
+
+    seen = []
+    original = _tabpfn_adapter.tabebm_generator
+
+    def spy(path, **kwargs):
+        seen.append(path)
+        return original(path, **kwargs)
+
+    monkeypatch.setattr(_tabpfn_adapter, "tabebm_generator", spy)
+    X, y = blobs(n=30)
+    aug = TabEBMAugmenter(n_synthetic=0.5, model_path=tiny_checkpoint, sgld_steps=2, random_state=0)
+    X_res, y_res = aug.fit_resample(X[["a", "b"]], y)
+    assert seen and all(str(path) == str(tiny_checkpoint) for path in seen)
+    assert len(seen) == 2  # one energy per class
+    assert aug.synthetic_mask_.sum() == 15
+
+
+def test_generators_balance_when_n_synthetic_is_none():
+    X, y = blobs(n=60)  # 40 "neg", 20 "pos"
+    aug = GaussianCopulaAugmenter(n_synthetic=None, random_state=0)
+    X_res, y_res = aug.fit_resample(X, y)
+    assert dict(aug.sampling_strategy_) == {"pos": 20}
+    assert (y_res == "pos").sum() == (y_res == "neg").sum() == 40
