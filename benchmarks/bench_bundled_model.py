@@ -102,6 +102,24 @@ def split_summary(results, choice):
     return "\n".join(parts)
 
 
+def ship_decision(results, choice):
+    """Whether the checkpoint beats the earlier one (``--reuse-baselines``) in mean ROC-AUC at
+    every size, on the tables not used for any choice: the model card's rule for shipping it."""
+    df = pd.DataFrame(results)
+    df = df[~df["dataset"].isin(choice or [])]
+    if EARLIER not in set(df["method"]) or df.empty:
+        return None
+    per = df.groupby(["size", "method", "dataset"])["roc_auc"].mean().unstack("method")
+    lines, wins = [], []
+    for size, part in per.groupby(level="size"):
+        both = part[[OURS, EARLIER]].dropna()
+        wins.append(both[OURS].mean() > both[EARLIER].mean())
+        lines.append(f"  {size} rows, {len(both)} datasets: mean ROC-AUC {both[OURS].mean():.4f} against "
+                     f"{both[EARLIER].mean():.4f}")
+    verdict = "ship it" if all(wins) else "keep the earlier file"
+    return "\n".join([f"Ship decision on the tables not used for any choice: {verdict}", *lines])
+
+
 def per_dataset(results):
     """Mean ROC-AUC over seeds, one row per dataset, one table per size."""
     per = pd.DataFrame(results).groupby(["size", "dataset", "method"])["roc_auc"].mean()
@@ -182,6 +200,9 @@ def main(argv=None):
             parser.error(f"{args.summarize} has no runs of sizes {sizes} (and the seeds asked for)")
         results = df.to_dict("records")
         print(split_summary(results, args.choice_tables))
+        decision = ship_decision(results, args.choice_tables)
+        if decision:
+            print(decision)
         print(by_width(results, args.width_cut, args.data_dir))
         if args.per_dataset:
             print(per_dataset(results))
@@ -235,6 +256,9 @@ def main(argv=None):
         sys.exit("no run finished (each was skipped: see the messages above)")
     print(f"Model: {model_path}")
     print(split_summary(results, args.choice_tables))
+    decision = ship_decision(results, args.choice_tables)
+    if decision:
+        print(decision)
     print(by_width(results, args.width_cut, args.data_dir))
 
 

@@ -6,7 +6,7 @@
     python -m benchmarks.study_finetuning heldout --datasets ../shared/datasets --out benchmarks/results/finetuning_study
     # 3. Fit seconds on the idle machine (one process, every core): zero-shot vs the defaults
     python -m benchmarks.study_finetuning timing --datasets ../shared/datasets --out benchmarks/results/finetuning_study
-    # 4. Tables (markdown) from what has finished
+    # 4. Tables (markdown) from what has finished (--sizes / --seeds: a part of it)
     python -m benchmarks.study_finetuning report --out benchmarks/results/finetuning_study
 
 **Trajectories.** For every selection table, training size, seed, learning rate and
@@ -287,7 +287,9 @@ def normalized_gain(frame):
 def report(args):
     out = Path(args.out)
     lines = []
-    traj = [r for r in read(out / "trajectories.jsonl") if r["status"] == "ok"]
+    # --sizes / --seeds pick a part (by default every size and seed of the grid).
+    traj = [r for r in read(out / "trajectories.jsonl")
+            if r["status"] == "ok" and r["size"] in args.sizes and r["seed"] in args.seeds]
     # Whole (size, seed) blocks only: a block cut short by an interruption would weigh its
     # first tables more than the others.
     blocks = {}

@@ -475,7 +475,9 @@ def parse_args(argv=None):
     import sys
 
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    # No abbreviations: the recipe must see every option the command line gives.
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     allow_abbrev=False)
     parser.add_argument("--out-dir", default="runs/pretrain")
     parser.add_argument("--seed", type=non_negative_int, default=0)
     parser.add_argument("--minutes", type=positive(float), default=30.0, help="wall-clock bound of this chunk")
@@ -570,7 +572,7 @@ def train(args, parser):
     model.to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     rng = np.random.RandomState(args.seed)
-    step, best_auc, rewarm_from = 0, -1.0, None
+    step, best_auc, rewarm_from, elapsed = 0, -1.0, None, 0.0
     state_path = out / "state.pt"
     if not state_path.exists() and args.init_from:
         from safetensors.torch import load_file
@@ -580,7 +582,8 @@ def train(args, parser):
         rng = np.random.RandomState([args.seed, step])
         print(f"warm start from {args.init_from} at step {step}", flush=True)
     if state_path.exists():
-        state = torch.load(state_path, weights_only=False, map_location=device)
+        # On the CPU: load_state_dict puts each tensor where its parameter is (AdamW's step counts stay on the CPU).
+        state = torch.load(state_path, weights_only=False, map_location="cpu")
         asked = requested_depths(args)
         saved = {prefix: n_blocks(state["model"], prefix) for prefix in asked}
         if saved != asked:
@@ -590,6 +593,9 @@ def train(args, parser):
         opt.load_state_dict(state["opt"])
         rng.set_state(state["rng"])
         torch.set_rng_state(state["torch_rng"].cpu())
+        if device.type == "cuda" and state.get("cuda_rng") is not None:
+            torch.cuda.set_rng_state_all([t.cpu() for t in state["cuda_rng"]])
+        elapsed = state.get("elapsed_s", 0.0)
         step, best_auc = state["step"], state["best_auc"]
         rewarm_from = state.get("rewarm_from")
         print(f"resumed at step {step} (best held-out AUC {best_auc:.4f})", flush=True)
@@ -614,21 +620,46 @@ def train(args, parser):
     def save_state():
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "rng": rng.get_state(),
                     "torch_rng": torch.get_rng_state(), "step": step, "best_auc": best_auc,
-                    "rewarm_from": rewarm_from}, state_path)
+                    "rewarm_from": rewarm_from, "elapsed_s": elapsed + time.time() - start,
+                    "cuda_rng": torch.cuda.get_rng_state_all() if device.type == "cuda" else None}, state_path)
+
+    def score_and_save(record):
+        """Held-out scores, the latest and best checkpoints (and the export), the state."""
+        nonlocal best_auc
+        scored = {"": eval_tasks, "_wide": wide_tasks, "_rule": rule_tasks, "_real": real_tasks}
+        for suffix, tasks in scored.items():
+            if tasks:
+                record[f"heldout{suffix}_loss"], record[f"heldout{suffix}_auc"] = evaluate(
+                    model, tasks, device, args.bf16)
+        save_checkpoint(model, config, out / "latest.safetensors")
+        if record["heldout_auc"] > best_auc:
+            best_auc = record["heldout_auc"]
+            shutil.copy(out / "latest.safetensors", out / "best.safetensors")
+            if args.export:
+                shutil.copy(out / "best.safetensors", args.export)
+        save_state()
+        print(json.dumps(record), flush=True)
+
+    def time_left():
+        # --schedule time: --minutes is the whole run's budget, across resumed chunks.
+        spent = time.time() - start + (elapsed if args.schedule == "time" else 0.0)
+        return spent < args.minutes * 60
 
     model.train()
-    # The compiled module shares the weights; saving and evaluating use the plain one.
-    forward = torch.compile(model) if args.compile else model
+    # The compiled module shares the weights; saving and evaluating use the plain one. Every batch has
+    # its own shape (rows, columns, context size): dynamic shapes spare a recompile per shape.
+    forward = torch.compile(model, dynamic=True) if args.compile else model
     batches = batch_source(args, rng, step)
     start = time.time()
     log = open(out / "log.jsonl", "a")
-    while time.time() - start < args.minutes * 60 and (args.max_steps is None or step < args.max_steps):
+    record = None
+    while time_left() and (args.max_steps is None or step < args.max_steps):
         t0 = time.time()
         x, y, n_train, n_classes = next(batches)
         x = x.to(device, non_blocking=True)
         y = y.to(device, non_blocking=True)
         t_data = time.time() - t0
-        progress = (time.time() - start) / (args.minutes * 60) if args.schedule == "time" else None
+        progress = (elapsed + time.time() - start) / (args.minutes * 60) if args.schedule == "time" else None
         for group in opt.param_groups:
             group["lr"] = lr_at(step, args.lr, args.warmup, args.total_steps, progress)
             if rewarm_from is not None:  # fresh Adam moments: ramp up again
@@ -642,20 +673,14 @@ def train(args, parser):
         record = {"step": step, "loss": loss.item(), "lr": opt.param_groups[0]["lr"],
                   "data_s": round(t_data, 3), "step_s": round(time.time() - t0, 3)}
         if step % args.eval_every == 0:
-            scored = {"": eval_tasks, "_wide": wide_tasks, "_rule": rule_tasks, "_real": real_tasks}
-            for suffix, tasks in scored.items():
-                if tasks:
-                    record[f"heldout{suffix}_loss"], record[f"heldout{suffix}_auc"] = evaluate(
-                        model, tasks, device, args.bf16)
-            save_checkpoint(model, config, out / "latest.safetensors")
-            if record["heldout_auc"] > best_auc:
-                best_auc = record["heldout_auc"]
-                shutil.copy(out / "latest.safetensors", out / "best.safetensors")
-                if args.export:
-                    shutil.copy(out / "best.safetensors", args.export)
-            save_state()
-            print(json.dumps(record), flush=True)
+            score_and_save(record)
         log.write(json.dumps(record) + "\n")
+        log.flush()
+    if record is not None and "heldout_auc" not in record:
+        # The last steps, at the lowest learning rate, are scored and may be the ones exported.
+        score_and_save(record)
+        log.write(json.dumps({"step": step, "final": True,
+                              **{k: v for k, v in record.items() if k.startswith("heldout")}}) + "\n")
         log.flush()
     save_state()
 

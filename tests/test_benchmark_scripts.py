@@ -239,3 +239,17 @@ def test_bundled_model_summary_keeps_choice_tables_apart(tmp_path, capsys):
     # The checkpoint beats RandomForest on the table that picked it, and loses on the other.
     assert f"| {bench.OURS} | 0.9000" in chosen and "| RandomForest | 0.8000 | 0.8000 | 1/1 |" in chosen
     assert f"| {bench.OURS} | 0.7000" in rest and "| RandomForest | 0.8000 | 0.8000 | 0/1 |" in rest
+
+
+def test_ship_decision_needs_a_win_at_every_size_on_fresh_tables():
+    bench = script("bench_bundled_model")
+
+    def rows(ours_64, ours_128):
+        return [dict(dataset=d, size=size, seed=0, method=m, roc_auc=a, seconds=0.1)
+                for d in ("picked", "fresh") for size, ours in ((64, ours_64), (128, ours_128))
+                for m, a in ((bench.OURS, ours if d == "fresh" else 0.99), (bench.EARLIER, 0.8))]
+
+    assert "ship it" in bench.ship_decision(rows(0.85, 0.81), ["picked"])
+    # Better at 64 rows only: kept, though the choice table says otherwise.
+    assert "keep the earlier file" in bench.ship_decision(rows(0.85, 0.79), ["picked"])
+    assert bench.ship_decision([r for r in rows(0.85, 0.81) if r["method"] != bench.EARLIER], ["picked"]) is None
