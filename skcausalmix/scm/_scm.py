@@ -16,7 +16,7 @@ from .._progress import progress_bar
 from .._table_checks import validation_view
 from ._discovery import DISCOVERY_METHODS, discover, graph_to_adjacency, topological_order
 from ._equations import NodeEquation, default_classifier, default_regressor
-from ._table import CATEGORICAL, TableEncoder
+from ._table import CATEGORICAL, TableEncoder, _cast
 
 
 # Largest |value| of a numeric column (and inverse of the smallest nonzero one).
@@ -658,17 +658,10 @@ def _holds(dtype, values):
 
 
 def _cast_back(values, dtype, index, written):
-    """The column in its own dtype, unless that would change a written value."""
+    """The column in its own dtype (as decoding casts it), unless that would change a written value."""
     series = pd.Series(values, index=index)
     if _holds(dtype, values[written]):
-        try:
-            return series.astype(dtype)
-        except (TypeError, ValueError):
-            if pd.api.types.is_integer_dtype(dtype):
-                return series.astype("Int64")
-            if pd.api.types.is_bool_dtype(dtype):
-                return series.astype("boolean")
-            return series
+        return _cast(series, dtype)
     return pd.to_numeric(series).astype(float)
 
 

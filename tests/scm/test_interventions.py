@@ -100,15 +100,19 @@ def _topological(B):
     return order
 
 
-def test_do_given_class_uses_that_class_equations():
-    # Class 1 has the opposite dependency of class 0: do(a) moves b up in one, down in the other.
+def opposite_slopes(n):
+    """a -> b with weight +2 in class 0 and -2 in class 1, and its fitted per-class SCM."""
     rng = np.random.RandomState(0)
-    n = 4000
     y = rng.randint(2, size=n)
     a = rng.uniform(-1, 1, n)
     b = np.where(y == 1, -2.0, 2.0) * a + rng.uniform(-1, 1, n)
     X = pd.DataFrame({"a": a, "b": b})
-    scm = StructuralCausalModel(graph=[("a", "b")], random_state=0).fit(X, y)
+    return X, y, StructuralCausalModel(graph=[("a", "b")], random_state=0).fit(X, y)
+
+
+def test_do_given_class_uses_that_class_equations():
+    # Class 1 has the opposite dependency of class 0: do(a) moves b up in one, down in the other.
+    X, y, scm = opposite_slopes(4000)
     for label, weight in [(0, 2.0), (1, -2.0)]:
         base, _ = scm.sample(20000, y=label, random_state=1)
         moved, y_do = scm.sample(20000, y=label, do={"a": 0.5}, random_state=2)
@@ -335,13 +339,7 @@ def test_abducted_noise_gives_back_every_value(mechanisms, marginals):
 
 
 def test_counterfactual_uses_the_row_class_equation():
-    rng = np.random.RandomState(0)
-    n = 2000
-    y = rng.randint(2, size=n)
-    a = rng.uniform(-1, 1, n)
-    b = np.where(y == 1, -2.0, 2.0) * a + rng.uniform(-1, 1, n)
-    X = pd.DataFrame({"a": a, "b": b})
-    scm = StructuralCausalModel(graph=[("a", "b")], random_state=0).fit(X, y)
+    X, y, scm = opposite_slopes(2000)
     rows = X.iloc[:300]
     cf = scm.counterfactual(rows, y[:300], do={"a": lambda r: r["a"] + 0.1})
     change = (cf["b"] - rows["b"]).to_numpy()
