@@ -288,16 +288,17 @@ def report(args):
     out = Path(args.out)
     lines = []
     # --sizes / --seeds pick a part (by default every size and seed of the grid).
-    traj = [r for r in read(out / "trajectories.jsonl")
-            if r["status"] == "ok" and r["size"] in args.sizes and r["seed"] in args.seeds]
+    records = [r for r in read(out / "trajectories.jsonl")
+               if r["size"] in args.sizes and r["seed"] in args.seeds and r["max_iter"] == max(STEPS)]
     # Whole (size, seed) blocks only: a block cut short by an interruption would weigh its
-    # first tables more than the others.
+    # first tables more than the others. A run that cannot exist (sonar has too few rows for
+    # 256) is recorded as an error and still completes its block.
     blocks = {}
-    for r in traj:
+    for r in records:
         blocks.setdefault((r["size"], r["seed"]), []).append(r)
     full = max((len(b) for b in blocks.values()), default=0)
     partial = sum(len(b) for b in blocks.values() if len(b) < full)
-    traj = [r for b in blocks.values() if len(b) == full for r in b]
+    traj = [r for b in blocks.values() if len(b) == full for r in b if r["status"] == "ok"]
     if partial:
         lines += [f"({partial} runs of unfinished (size, seed) blocks left out.)", ""]
     if traj:
@@ -319,6 +320,11 @@ def report(args):
             harm=("d_auc", lambda s: float((s < -HARM).mean())), median_r=("r", "median")).reset_index()
         lines += [f"### By training size: early stopping on real validation log-loss, {max(STEPS)} steps",
                   "", markdown(by_size), ""]
+    longer = [r for r in read(out / "trajectories.jsonl")
+              if r["status"] == "ok" and r["max_iter"] > max(STEPS) and r["size"] in args.sizes
+              and r["seed"] in args.seeds]
+    if longer:
+        lines += longer_lines(longer)
     held = [r for r in read(out / "heldout.jsonl") if r["status"] == "ok"]
     if held:
         lines += heldout_lines(held)
@@ -328,6 +334,20 @@ def report(args):
     text = "\n".join(lines)
     print(text)
     return text
+
+
+def longer_lines(longer):
+    """Whether ``max_iter`` beyond the grid's top would pay: the same rules read further."""
+    top = max(r["max_iter"] for r in longer)
+    steps = sorted({*STEPS[-2:], *range(max(STEPS), top + 1, max(STEPS) // 2)})
+    lines = [f"## Beyond {max(STEPS)} steps: {len(longer)} runs of up to {top} steps "
+             f"(learning rates {sorted({r['lr'] for r in longer})}, sizes "
+             f"{sorted({r['size'] for r in longer})}, seeds {sorted({r['seed'] for r in longer})})", ""]
+    for patience, title in ((3, "early stopping (3 checks, real validation log-loss)"),
+                            ("last", "no early stopping (the last step)")):
+        frame = cell_rows(longer, steps=steps, patience=patience, signal_name="real")
+        lines += [f"### {title}", "", markdown(summarize(frame)), ""]
+    return lines
 
 
 def heldout_lines(held):
