@@ -253,3 +253,60 @@ def test_ship_decision_needs_a_win_at_every_size_on_fresh_tables():
     # Better at 64 rows only: kept, though the choice table says otherwise.
     assert "keep the earlier file" in bench.ship_decision(rows(0.85, 0.79), ["picked"])
     assert bench.ship_decision([r for r in rows(0.85, 0.81) if r["method"] != bench.EARLIER], ["picked"]) is None
+
+
+def _trajectory(dataset, size, seed, lr, method, auc, ll, valid_ll, max_iter=100, status="ok"):
+    record = {"dataset": dataset, "size": size, "seed": seed, "lr": lr, "method": method,
+              "max_iter": max_iter, "status": status,
+              "run_id": f"{dataset}|{size}|{seed}|{lr}|{method}|{max_iter}"}
+    if status == "ok":
+        record["history"] = {"iter": list(range(0, max_iter + 1, 10))[:len(auc)], "eval_roc_auc": auc, "eval_log_loss": ll,
+                             "valid_log_loss": valid_ll, "valid_synthetic_log_loss": [None] * len(auc)}
+    return record
+
+
+def test_early_stopping_rule_keeps_the_check_validation_prefers():
+    study = script("study_finetuning")
+    iters = [0, 10, 20, 30, 40, 50]
+    valid = [0.0, 0.1, 0.05, 0.04, 0.03, 0.5]  # better at 10, then three checks without
+    assert study.pick_check(iters, valid, 50, 3) == 1
+    assert study.pick_check(iters, valid, 50, None) == 5  # no patience: the best check
+    assert study.pick_check(iters, valid, 50, "last") == 5
+    assert study.pick_check(iters, valid, 20, 3) == 1  # only checks within max_iter
+    assert study.pick_check(iters, [0.0] * 6, 50, 3) == 0  # a flat signal keeps zero-shot
+
+
+def test_study_report_reads_rules_off_the_trajectories(tmp_path, capsys):
+    study = script("study_finetuning")
+    auc = [0.80, 0.85, 0.84, 0.83, 0.82, 0.81, 0.80, 0.79, 0.78, 0.77, 0.76]
+    ll = [0.50, 0.40, 0.41, 0.42, 0.43, 0.44, 0.45, 0.46, 0.47, 0.48, 0.49]
+    records = [_trajectory(d, 64, 0, lr, m, auc, ll, ll) for d in ("a", "b")
+               for lr in study.LEARNING_RATES for m in study.METHODS]
+    # A 128-row block where table "b" cannot run still counts as complete...
+    records += [_trajectory("a", 128, 0, lr, m, auc, ll, ll) for lr in study.LEARNING_RATES
+                for m in study.METHODS]
+    records += [_trajectory("b", 128, 0, lr, m, None, None, None, status="error")
+                for lr in study.LEARNING_RATES for m in study.METHODS]
+    # ...one cut short by an interruption does not.
+    records += [_trajectory("a", 64, 1, 1e-4, "finetune", auc, ll, ll)]
+    # Longer trajectories are reported apart, not mixed into the grid.
+    long_auc = [0.80] + [0.81 + 0.001 * i for i in range(20)]
+    long_ll = [0.50 - 0.005 * i for i in range(21)]
+    records += [_trajectory("a", 64, 0, 1e-4, m, long_auc, long_ll, long_ll, max_iter=200)
+                for m in study.METHODS]
+    out = tmp_path / "study"
+    out.mkdir()
+    (out / "trajectories.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    text = study.report(argparse.Namespace(out=out, sizes=[64, 128], seeds=[0, 1]))
+    capsys.readouterr()
+    assert "(1 runs of unfinished (size, seed) blocks left out.)" in text
+    assert "## Trajectories: 24 runs on 2 selection tables (a, b), sizes [64, 128], seeds [0]" in text
+    early = text.split("### early stopping (3 checks")[1].split("###")[0]
+    # Early stopping keeps step 10 (+0.05 ROC-AUC, -0.10 log-loss) whatever the cap.
+    assert "| finetune | 0.0001 | 100 | 3 | 0.0500 | -0.1000 | 0.0000 | 1.0000 |" in early
+    last = text.split("### no early stopping (the last step)")[1].split("###")[0]
+    assert "| finetune | 0.0001 | 100 | 3 | -0.0400 | -0.0100 | 1.0000 | 1.0000 |" in last
+    longer = text.split("## Beyond 100 steps: 2 runs of up to 200 steps")[1]
+    # Still improving at 200: the last check is kept, 200 steps gain more than 100.
+    assert "| causalmix | 0.0001 | 200 | 1 | 0.0290 | -0.1000 | 0.0000 | 1.0000 |" in longer
+    assert "| causalmix | 0.0001 | 100 | 1 | 0.0190 | -0.0500 | 0.0000 | 1.0000 |" in longer
