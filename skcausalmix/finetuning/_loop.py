@@ -33,8 +33,8 @@ def draw_episode(y_real, y_synth, rng, *, context_size, query_size, synthetic_in
         ctx_s, q_s = synth[:0], synth
     else:
         ctx_s, q_s = _stratified_split(synth, y_synth, query_share, rng)
-    ctx_r, ctx_s = _cap(ctx_r, ctx_s, context_size)
-    q_r, q_s = _cap(q_r, q_s, query_size)
+    ctx_r, ctx_s = _cap(ctx_r, ctx_s, context_size, y_real, y_synth)
+    q_r, q_s = _cap(q_r, q_s, query_size, y_real, y_synth)
     return ctx_r, ctx_s, q_r, q_s
 
 
@@ -70,9 +70,9 @@ def _stratified_split(idx, y, query_share, rng):
     labels = y[idx]
     for c in np.unique(labels):
         rows = idx[labels == c]
-        n_query = int(round(query_share * len(rows)))
-        # Keep every class in the context when it has two rows or more.
-        n_query = min(n_query, len(rows) - 1) if len(rows) > 1 else n_query
+        # Every class keeps a context row (a lone row stays there): a query row whose
+        # class the context lacks cannot be scored.
+        n_query = min(int(round(query_share * len(rows))), len(rows) - 1)
         query.append(rows[:n_query])
         ctx.append(rows[n_query:])
     ctx = np.concatenate(ctx) if ctx else idx[:0]
@@ -80,13 +80,36 @@ def _stratified_split(idx, y, query_share, rng):
     return rng.permutation(ctx), rng.permutation(query)
 
 
-def _cap(real, synth, limit):
-    """Keep at most ``limit`` rows, trimming both kinds in proportion."""
+def _cap(real, synth, limit, y_real, y_synth):
+    """Keep at most ``limit`` rows, trimming both kinds in proportion, each stratified."""
     total = len(real) + len(synth)
     if total <= limit:
         return real, synth
     keep_real = int(round(limit * len(real) / total))
-    return real[:keep_real], synth[: limit - keep_real]
+    return (_stratified_take(real, y_real[real], keep_real),
+            _stratified_take(synth, y_synth[synth], limit - keep_real))
+
+
+def _stratified_take(idx, labels, k):
+    """``k`` of ``idx`` (already shuffled), every class in proportion and, room allowing, once.
+
+    A plain prefix of a large shuffled table can leave out a class of two rows, and
+    every query row of that class is then wasted.
+    """
+    if k >= len(idx):
+        return idx
+    classes, counts = np.unique(labels, return_counts=True)
+    exact = k * counts / counts.sum()
+    take = np.floor(exact).astype(int)
+    if k >= len(classes):
+        take = np.maximum(take, 1)
+    order = np.argsort(-(exact - take), kind="stable")
+    while take.sum() > k:  # the minimum of one row pushed past k: trim the largest
+        take[np.argmax(take)] -= 1
+    for i in order[: k - take.sum()]:  # largest remainders
+        take[i] += 1
+    kept = np.concatenate([idx[labels == c][:n] for c, n in zip(classes, take)])
+    return idx[np.isin(idx, kept)]  # in their shuffled order
 
 
 def lr_factor(step, warmup_steps):

@@ -49,6 +49,32 @@ def test_every_step_draws_a_fresh_split():
     assert all(len(c) + len(q) == 100 for c, _, q, _ in draws)
 
 
+@pytest.mark.parametrize("context_size, query_size", [(256, 128), (16, 48)])
+def test_a_lone_row_of_a_class_stays_in_the_context(context_size, query_size):
+    # A query larger than the context rounds a lone row's share up to 1: it must not
+    # go to the query, where its class is missing from the context and the step is lost.
+    rng = np.random.RandomState(0)
+    y = np.r_[np.zeros(40, int), 1]
+    for _ in range(20):
+        ctx_r, _, q_r, _ = draw_episode(y, y[:0], rng, context_size=context_size,
+                                        query_size=query_size, synthetic_in="both")
+        assert 40 in ctx_r and 40 not in q_r
+
+
+def test_trimming_a_large_table_keeps_rare_classes_in_the_context():
+    # 1,000 rows with a class of two: a plain prefix of the shuffled context drops it in
+    # most draws; the stratified trim keeps it in every one.
+    rng = np.random.RandomState(0)
+    y = np.r_[np.zeros(998, int), 1, 1]
+    syn = np.r_[np.zeros(998, int), 1, 1]
+    for _ in range(50):
+        ctx_r, ctx_s, q_r, q_s = draw_episode(y, syn, rng, context_size=256, query_size=128,
+                                              synthetic_in="both")
+        assert len(ctx_r) + len(ctx_s) == 256 and len(q_r) + len(q_s) == 128
+        assert 1 in y[ctx_r] and 1 in syn[ctx_s]
+        assert len(set(ctx_r)) == len(ctx_r)
+
+
 def test_lr_schedule_warms_up_then_stays():
     factors = [lr_factor(s, 10) for s in range(100)]
     assert factors[0] == pytest.approx(0.1) and factors[9] == pytest.approx(1.0)
