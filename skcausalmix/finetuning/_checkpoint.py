@@ -41,12 +41,22 @@ def finetuning_spec():
     return {"learning_rate": SMALL_LEARNING_RATE}
 
 
-def stored_learning_rate(path):
-    """The learning rate a checkpoint file asks for; tabpfn's default when it names none."""
+def stored_finetuning(path):
+    """The fine-tuning settings a checkpoint file's header holds, or None (official weights)."""
     from ._model_loading import check_checkpoint
 
-    spec = check_checkpoint(path).get(FINETUNING_KEY) or {}
-    return float(spec.get("learning_rate", OFFICIAL_LEARNING_RATE))
+    spec = check_checkpoint(path).get(FINETUNING_KEY)
+    return dict(spec) if spec else None
+
+
+def learning_rate_of(finetuning):
+    """The learning rate ``stored_finetuning`` asks for; tabpfn's default when it names none."""
+    return float((finetuning or {}).get("learning_rate", OFFICIAL_LEARNING_RATE))
+
+
+def stored_learning_rate(path):
+    """The learning rate a checkpoint file asks for; tabpfn's default when it names none."""
+    return learning_rate_of(stored_finetuning(path))
 
 
 def inference_config_dict():

@@ -308,11 +308,6 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         """
         import torch
 
-        from . import _tabpfn_adapter as tabpfn
-        from ._checkpoint import stored_learning_rate
-        from ._model_loading import resolve_model_path
-        from ._training import FineTuningLoop
-
         start = time.perf_counter()
         if y is None:
             raise ValueError(
@@ -329,15 +324,28 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
             )
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
-        torch.manual_seed(seed)
+        # torch's global generator is the user's: seed a forked one for this fit only.
+        devices = [torch.cuda.current_device()] if torch.cuda.is_available() else []
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed)
+            return self._fit(X, y, codes, n_classes, rng, seed, X_val, y_val, eval_set, start)
+
+    def _fit(self, X, y, codes, n_classes, rng, seed, X_val, y_val, eval_set, start):
+        from . import _tabpfn_adapter as tabpfn
+        from ._checkpoint import learning_rate_of, stored_finetuning
+        from ._model_loading import resolve_model_path
+        from ._training import FineTuningLoop
 
         X_tr, y_tr, X_va, y_va, X_context, y_context = self._split(X, codes, X_val, y_val, seed)
         X_ev, y_ev = self._check_eval_set(eval_set)
 
         self.model_path_ = resolve_model_path(self.model_path)
         self.ensemble_ = stored_ensemble(self.model_path_)  # the header, before any long work
-        self.learning_rate_ = (stored_learning_rate(self.model_path_) if self.learning_rate == "auto"
-                               else float(self.learning_rate))
+        # The fine-tuning settings in the header go into save_model's file: kept here, so a
+        # pickled model saves without its original checkpoint file.
+        self._finetuning_header = stored_finetuning(self.model_path_)
+        self.learning_rate_ = (learning_rate_of(self._finetuning_header)
+                               if self.learning_rate == "auto" else float(self.learning_rate))
         device = _resolve_device(self.device)
         clf = tabpfn.trainable_classifier(
             self.model_path_, n_estimators=self.n_estimators_finetune, device=device,
@@ -521,7 +529,9 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
 
     def _synthesize(self, X_tr, y_tr, seed):
         """Fit the augmenter on the training part; return only its new rows."""
-        self.augmenter_ = _make_augmenter(self.augmenter, self.n_synthetic, seed)
+        # Zero-shot (max_iter=0) trains on nothing: no augmenter is fitted.
+        self.augmenter_ = (_make_augmenter(self.augmenter, self.n_synthetic, seed)
+                           if self.max_iter > 0 else None)
         self.augment_seconds_ = 0.0
         if self.augmenter_ is None:
             self.n_synthetic_ = 0
@@ -613,14 +623,14 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         from . import _tabpfn_adapter as tabpfn
         from ._checkpoint import write_checkpoint
 
-        from ._checkpoint import FINETUNING_KEY
-        from ._model_loading import check_checkpoint
+        from ._checkpoint import FINETUNING_KEY, stored_finetuning
 
         checkpoint = tabpfn.checkpoint_dict(self.model_)
         if self.ensemble_:
             checkpoint[ENSEMBLE_KEY] = self.ensemble_
         # The starting checkpoint's fine-tuning rate stays with its weights.
-        finetuning = check_checkpoint(self.model_path_).get(FINETUNING_KEY)
+        finetuning = (self._finetuning_header if hasattr(self, "_finetuning_header")
+                      else stored_finetuning(self.model_path_))  # pickled by an earlier version
         if finetuning:
             checkpoint[FINETUNING_KEY] = finetuning
         return write_checkpoint(checkpoint, path)

@@ -545,3 +545,99 @@ def test_default_fine_tuning_changes_the_bundled_models_predictions(augmenter):
     assert tuned.learning_rate_ == SMALL_LEARNING_RATE != OFFICIAL_LEARNING_RATE
     assert tuned.best_iter_ > 0 and tuned.n_iter_ >= tuned.best_iter_
     assert np.abs(tuned.predict_proba(X_te) - zero_shot.predict_proba(X_te)).max() > 1e-3
+
+
+def _checkpoint_with_rate(source, path, rate):
+    """``source``'s weights with the fine-tuning rate ``rate`` in the header (None: no key)."""
+    from tabpfn.checkpoint import Checkpoint
+
+    from skcausalmix.finetuning._checkpoint import FINETUNING_KEY, write_checkpoint
+
+    checkpoint = Checkpoint(str(source)).load()
+    checkpoint.pop(FINETUNING_KEY, None)
+    if rate is not None:
+        checkpoint[FINETUNING_KEY] = {"learning_rate": rate}
+    return write_checkpoint(checkpoint, path)
+
+
+@pytest.mark.parametrize("rate", [3e-3, None])
+def test_auto_learning_rate_is_the_checkpoints_and_drives_the_optimizer(tiny_checkpoint, small_data,
+                                                                        tmp_path, rate):
+    from skcausalmix.finetuning._checkpoint import OFFICIAL_LEARNING_RATE
+
+    X, y = small_data
+    path = _checkpoint_with_rate(tiny_checkpoint, tmp_path / "rate.safetensors", rate)
+    clf = CausalMixTabPFNClassifier(model_path=path, augmenter=None, **FAST).fit(X, y)
+    expected = OFFICIAL_LEARNING_RATE if rate is None else rate  # no header: tabpfn's own
+    assert clf.learning_rate_ == expected
+    assert [h["lr"] for h in clf.history_[1:]] == [expected] * (len(clf.history_) - 1)
+    fixed = CausalMixTabPFNClassifier(model_path=path, augmenter=None, learning_rate=2e-4,
+                                      **FAST).fit(X, y)
+    assert fixed.learning_rate_ == 2e-4 and fixed.history_[-1]["lr"] == 2e-4
+
+
+def test_saving_needs_no_original_checkpoint_file(tiny_checkpoint, small_data, tmp_path):
+    # A fitted model pickled and moved elsewhere: its checkpoint file is not there.
+    from tabpfn.checkpoint import Checkpoint
+
+    from skcausalmix.finetuning._checkpoint import FINETUNING_KEY
+
+    X, y = small_data
+    own = _checkpoint_with_rate(tiny_checkpoint, tmp_path / "own.safetensors", 7e-4)
+    clf = CausalMixTabPFNClassifier(model_path=own, augmenter=None, **FAST).fit(X, y)
+    moved = pickle.loads(pickle.dumps(clf))
+    own.unlink()
+    path = moved.save_model(tmp_path / "saved.safetensors")
+    assert Checkpoint(str(path)).load()[FINETUNING_KEY] == {"learning_rate": 7e-4}
+
+
+def test_steps_do_not_grow_with_the_table(tiny_checkpoint, monkeypatch):
+    # 700 rows are almost two episodes of the default sizes: still one optimizer step per
+    # iteration, each on a full context and query.
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=700, n_features=4, random_state=0)
+    seen = []
+    real_batch = adapter.episode_batch
+
+    def spy(clf, X_ctx, y_ctx, X_q, y_q, seed):
+        seen.append((len(y_ctx), len(y_q)))
+        return real_batch(clf, X_ctx, y_ctx, X_q, y_q, seed)
+
+    monkeypatch.setattr(adapter, "episode_batch", spy)
+    params = {**FAST, "context_size": 256, "query_size": 128, "max_iter": 3}
+    clf = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, augmenter=None, **params)
+    clf.fit(X, y, X_val=X[:40], y_val=y[:40])
+    assert clf.n_iter_ == 3 and seen == [(256, 128)] * 3
+
+
+def test_validation_scores_the_deployed_ensemble(tiny_checkpoint, small_data):
+    # Check 0 of a default fit scores exactly the model zero-shot predict would run.
+    from sklearn.metrics import log_loss
+
+    X, y = small_data
+    X_tr, y_tr, X_va, y_va = X[:60], y[:60], X[60:], y[60:]
+    params = dict(model_path=tiny_checkpoint, augmenter=None, random_state=0)
+    tuned = CausalMixTabPFNClassifier(max_iter=2, validation_interval=1, **params)
+    tuned.fit(X_tr, y_tr, X_val=X_va, y_val=y_va)
+    zero_shot = CausalMixTabPFNClassifier(max_iter=0, **params).fit(X_tr, y_tr)
+    expected = log_loss(y_va, zero_shot.predict_proba(X_va), labels=[0, 1])
+    assert tuned.history_[0]["valid_log_loss"] == pytest.approx(expected, rel=1e-5)
+
+
+def test_zero_shot_fits_no_augmenter(tiny_checkpoint, small_data):
+    X, y = small_data
+    clf = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, max_iter=0, **{
+        k: v for k, v in FAST.items() if k != "max_iter"}).fit(X, y)
+    assert clf.augmenter_ is None and clf.n_synthetic_ == 0 and clf.augment_seconds_ == 0
+
+
+def test_fit_leaves_torchs_global_generator_alone(tiny_checkpoint, small_data):
+    import torch
+
+    X, y = small_data
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    CausalMixTabPFNClassifier(model_path=tiny_checkpoint, **FAST).fit(X, y)
+    assert torch.equal(torch.rand(3), expected)
