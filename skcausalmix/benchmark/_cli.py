@@ -61,6 +61,9 @@ def add_arguments(parser):
     for name, kind in (("max_test", int), ("max_features", int), ("max_classes", int)):
         a("--" + name.replace("_", "-"), dest=name, type=kind, default=getattr(d, name),
           help=f"(default: {getattr(d, name)})")
+    a("--max-curve-test", type=int, default=d.max_curve_test,
+      help="test rows scored at every validation check for the val-test curve, a stratified part "
+           "of the test set; final scores use all of it (default: %(default)s)")
     # Fine-tuning settings: left out, the classifier's own defaults.
     for name, kind in (("max_iter", int), ("learning_rate", auto_or(float)), ("n_iter_no_change", int),
                        ("n_synthetic", float), ("context_size", int), ("query_size", int),

@@ -36,8 +36,9 @@ def run_metrics(records):
     """One row per finished run, with its derived metrics.
 
     - ``val_test_corr``: Pearson correlation between the early-stopping
-      validation score and the test ROC-AUC over the validation checks (the
-      first is the model before tuning);
+      validation score and the test score of the same metric over the
+      validation checks (the first is the model before tuning): minus the
+      test log-loss for log-loss validation, the test ROC-AUC for ROC-AUC;
     - ``corr_gap``: ``1 - val_test_corr`` (0 when validation tracks test
       perfectly, 2 when it runs opposite);
     - ``regret``: best test ROC-AUC over the checks minus the test ROC-AUC at
@@ -54,7 +55,7 @@ def run_metrics(records):
         row["mode"] = rec.get("mode", "augment") if rec.get("track") == "classic" else None
         test = rec.get("test_curve")
         if test and len(test) > 1:
-            row["val_test_corr"] = curve_correlation(rec["valid_curve"], test)
+            row["val_test_corr"] = curve_correlation(rec["valid_curve"], _test_signal(rec))
             row["corr_gap"] = None if row["val_test_corr"] is None else 1 - row["val_test_corr"]
             curve = np.asarray([np.nan if a is None else a for a in test], dtype=float)
             if "check_iters" in rec:  # records of the replaced epoch loop have no steps
@@ -62,6 +63,18 @@ def run_metrics(records):
                 row["n_iter"] = rec["n_iter"]
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _test_signal(rec):
+    """The test curve in the validation score's metric, higher is better."""
+    scoring = rec.get("scoring")
+    if scoring is None and rec.get("check_iters") and rec.get("test_log_loss_curve"):
+        # Records written before "scoring" was: their validation score is minus the log-loss
+        # (the loop's default), which is never positive; ROC-AUC is.
+        scoring = "log_loss" if all(v is None or v <= 0 for v in rec["valid_curve"]) else "roc_auc"
+    if scoring == "log_loss":
+        return [None if v is None else -v for v in rec["test_log_loss_curve"]]
+    return rec["test_curve"]
 
 
 def _chosen(rec):
@@ -246,7 +259,8 @@ def summarize(records):
                   "normalised over the methods; *gain* is a method's normalised ROC-AUC minus "
                   "zero-shot's (the paper's measure); *AUC gain* is the raw difference. "
                   "Correlation: per run, Pearson r between the validation score and the test "
-                  "ROC-AUC over the validation checks; gap = 1 - r. Regret: best test ROC-AUC over the "
+                  "score of the same metric (minus log-loss by default) over the validation checks; "
+                  "gap = 1 - r. Regret: best test ROC-AUC over the "
                   "checks minus the test ROC-AUC at the chosen check. Medians over datasets x sizes (scores) "
                   "or over runs (curves)."
                   + (f" Scores use the {n_complete} of {n_cells} dataset x size cells where "

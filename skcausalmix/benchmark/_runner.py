@@ -41,6 +41,9 @@ class BenchmarkConfig:
     model_path: str = "bundled"
     validation_fraction: float = 0.25
     max_test: int = 1000
+    # Test rows scored at every validation check, for the val-test curve (a stratified part of
+    # the test rows; None: all). Final scores always use every test row.
+    max_curve_test: int = 300
     max_features: int = None
     max_classes: int = None
     # Fine-tuning settings: None keeps CausalMixTabPFNClassifier's own default.
@@ -75,7 +78,8 @@ class BenchmarkConfig:
             raise ValueError("validation_fraction must be between 0 and 1.")
         if not self.seeds or min(self.seeds) < 0:
             raise ValueError(f"seeds must be one or more non-negative integers; got {self.seeds}.")
-        for name, low in (("max_test", 1), ("max_features", 1), ("max_classes", 2)):
+        for name, low in (("max_test", 1), ("max_curve_test", 1), ("max_features", 1),
+                          ("max_classes", 2)):
             value = getattr(self, name)
             if value is not None and value < low:
                 raise ValueError(f"{name} must be at least {low}; got {value}.")
@@ -166,7 +170,10 @@ def _finetune(run, config, X_tr, y_tr, X_va, y_va, X_te, y_te):
     from ..finetuning._loop import classification_scores
 
     clf = _classifier(config, run)
-    clf.fit(X_tr, y_tr, X_val=X_va, y_val=y_va, eval_set=(X_te, y_te))
+    curve_rows = curve_subset(y_te, config.max_curve_test, run["seed"])
+    clf.fit(X_tr, y_tr, X_val=X_va, y_val=y_va,
+            eval_set=(X_te.iloc[curve_rows] if hasattr(X_te, "iloc") else X_te[curve_rows],
+                      np.asarray(y_te)[curve_rows]))
     codes = np.searchsorted(clf.classes_, y_te)
     scores = classification_scores(codes, clf.predict_proba(X_te), len(clf.classes_))
     curve = lambda key: [h[key] for h in clf.history_]  # noqa: E731
@@ -175,12 +182,27 @@ def _finetune(run, config, X_tr, y_tr, X_va, y_va, X_te, y_te):
         "best_iter": int(clf.best_iter_), "n_iter": int(clf.n_iter_), "stop_reason": clf.stop_reason_,
         **_generator_record(clf.augmenter_),
         "n_synthetic": int(clf.n_synthetic_), "augment_seconds": round(clf.augment_seconds_, 3),
-        "check_iters": curve("iter"),
+        "scoring": clf.scoring, "n_curve_test": len(curve_rows), "check_iters": curve("iter"),
         "valid_curve": curve("valid_score"), "valid_real_curve": curve("valid_roc_auc"),
         "test_curve": curve("eval_roc_auc"), "test_log_loss_curve": curve("eval_log_loss"),
         "train_loss_curve": curve("train_loss"),
         "model_path": str(clf.model_path_),
     }
+
+
+def curve_subset(y, limit, seed):
+    """Sorted positions of at most ``limit`` rows of ``y``, stratified where every class allows."""
+    from sklearn.model_selection import train_test_split
+
+    y = np.asarray(y)
+    every = np.arange(len(y))
+    if limit is None or len(y) <= limit:
+        return every
+    try:
+        part, _ = train_test_split(every, train_size=limit, stratify=y, random_state=seed)
+    except ValueError:  # a class with a single test row cannot be stratified
+        part, _ = train_test_split(every, train_size=limit, random_state=seed)
+    return np.sort(part)
 
 
 def _classic(run, config, X_tr, y_tr, X_va, y_va, X_te, y_te):

@@ -39,7 +39,7 @@ def _config(tiny_checkpoint, **kw):
 def test_two_workers_resume_and_failure_capture(tiny_checkpoint, tmp_path):
     # 5000 training rows cannot be drawn from diabetes (768): those runs fail.
     # 20 steps: three validation checks, enough for the learning-curve plot.
-    config = _config(tiny_checkpoint, sizes=[48, 5000], max_iter=20)
+    config = _config(tiny_checkpoint, sizes=[48, 5000], max_iter=20, max_curve_test=50)
     summary = run_benchmark(config, tmp_path, n_workers=2, progress=False)
     assert summary == {"planned": 8, "skipped": 0, "done": 8, "failed": 4}
     records = read_results(tmp_path)
@@ -53,6 +53,8 @@ def test_two_workers_resume_and_failure_capture(tiny_checkpoint, tmp_path):
     # The record's test score is the deployed model's; its curve holds the monitored checks.
     assert np.isfinite(tuned["test_roc_auc"]) and tuned["test_roc_auc"] != 0.5
     assert tuned["n_train"] + tuned["n_val"] == 48 and tuned["n_test"] == 200
+    # The curve scores a part of the test rows at every check; the record's scores all of them.
+    assert tuned["n_curve_test"] == 50 and tuned["scoring"] == "log_loss"
     zero = next(r for r in ok if r["method"] == "zero-shot")
     assert zero["best_iter"] == zero["n_iter"] == 0 and zero["test_curve"] == []
 
@@ -181,12 +183,33 @@ def test_curve_correlation_and_regret():
     row = run_metrics([rec]).iloc[0]
     assert row["regret"] == pytest.approx(0.1) and row["corr_gap"] == pytest.approx(
         1 - np.corrcoef([0.5, 0.9, 0.6, 0.5], [0.6, 0.7, 0.8, 0.75])[0, 1])
+    # Log-loss validation (the default) pairs with minus the test log-loss, not ROC-AUC;
+    # records without "scoring" are read by their validation score's sign.
+    lossy = dict(rec, scoring="log_loss", valid_curve=[-0.5, -0.3, -0.4, -0.45],
+                 test_log_loss_curve=[0.6, 0.5, 0.55, 0.7])
+    expected = np.corrcoef([-0.5, -0.3, -0.4, -0.45], [-0.6, -0.5, -0.55, -0.7])[0, 1]
+    assert run_metrics([lossy]).iloc[0]["val_test_corr"] == pytest.approx(expected)
+    unnamed = {k: v for k, v in lossy.items() if k != "scoring"}
+    assert run_metrics([unnamed]).iloc[0]["val_test_corr"] == pytest.approx(expected)
     zero = dict(rec, method="zero-shot", test_roc_auc=0.6, best_iter=0, n_iter=0,
                 check_iters=[], valid_curve=[], test_curve=[])
     other = dict(rec, method="causalmix", test_roc_auc=0.65)
     text = summarize([rec, zero, other])
     # Normalised over three methods: zero-shot 0.6 is 0, finetune 0.7 is 1, causalmix 0.65 is 0.5.
     assert "| finetune | 1 | 0.700 |" in text and "| 1.000 |" in text and "| 0.500 |" in text
+
+
+def test_curve_subset_is_a_stratified_part():
+    from skcausalmix.benchmark._runner import curve_subset
+
+    y = np.r_[np.zeros(900, int), np.ones(100, int)]
+    part = curve_subset(y, 300, seed=0)
+    assert len(part) == 300 and np.all(np.diff(part) > 0)
+    assert (y[part] == 1).sum() == 30
+    assert np.array_equal(curve_subset(y, None, 0), np.arange(1000))
+    assert np.array_equal(curve_subset(y[:200], 300, 0), np.arange(200))
+    lone = np.r_[np.zeros(999, int), 1]  # one row of a class: no stratified split exists
+    assert len(curve_subset(lone, 300, seed=0)) == 300
 
 
 def test_command_line_help_and_errors(tmp_path):
