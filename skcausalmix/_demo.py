@@ -111,7 +111,9 @@ def run_finetuning_demo(n_train=128, random_state=0, out=print):
     bundled = clf.model_path_ == bundled_model_path()
     out(f"Weights: {clf.model_path_.name}" + (
         " (bundled with skcausalmix: the official TabPFN weights are not available here)"
-        if bundled else "") + f"; learning rate {clf.learning_rate_:g} (the checkpoint's own).")
+        if bundled else "") + f"; learning rate {clf.learning_rate_:g} ("
+        + ("the checkpoint's own)." if clf._finetuning_header else "tabpfn's default for "
+           "weights that name none)."))
     return scores
 
 

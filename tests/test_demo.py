@@ -14,5 +14,7 @@ def test_finetuning_demo_runs_offline_with_the_defaults():
     assert all(0.5 < s <= 1 for s in scores.values())
     text = "\n".join(lines)
     # The demo reads the rate from the checkpoint, not from a warning's text.
-    assert "(the checkpoint's own)" in text and "learning rate" in text
+    from skcausalmix.finetuning._checkpoint import SMALL_LEARNING_RATE
+
+    assert f"learning rate {SMALL_LEARNING_RATE:g} (the checkpoint's own)" in text
     assert "kept step" in text

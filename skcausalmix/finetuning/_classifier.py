@@ -70,9 +70,10 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
     synthetic_validation : "auto" or float, default="auto"
         Synthetic validation rows per real validation row, sampled from the
         augmenter's SCM (fitted on the training part only) and pooled with
-        the real validation rows for early stopping. "auto" is 0: the
-        fine-tuning study found that pooled synthetic rows do not make
-        validation track test better (see Notes).
+        the real validation rows for early stopping. "auto" is 0: in the
+        fine-tuning study (see Notes) early stopping on pooled rows kept
+        worse steps than on the real rows alone, whether or not the pooled
+        score tracked the test score more closely.
     max_iter : int, default=100
         Maximum number of optimizer steps. 0 gives zero-shot TabPFN.
     learning_rate : "auto" or float, default="auto"
