@@ -11,11 +11,10 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from .._messages import label_repr as _label
 from .._messages import user_stacklevel
-from .._table_checks import column_values, reject_infinity, text_columns, validation_view
 from .._validation import check_labels_present
 from ..over_sampling._causal_mix import MIN_CLASS_ROWS
 from ._ensemble import (
@@ -26,6 +25,7 @@ from ._ensemble import (
     stored_ensemble,
     take_columns,
 )
+from ._inputs import check_labelled_rows, check_limits, check_table, resolve_device
 from ._loop import SYNTHETIC_ROUTES, validation_split
 
 
@@ -347,12 +347,14 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         self._finetuning_header = stored_finetuning(self.model_path_)
         self.learning_rate_ = (learning_rate_of(self._finetuning_header)
                                if self.learning_rate == "auto" else float(self.learning_rate))
-        device = _resolve_device(self.device)
+        device = resolve_device(self.device)
         clf = tabpfn.trainable_classifier(
             self.model_path_, n_estimators=self.n_estimators_finetune, device=device,
             random_state=seed, ignore_pretraining_limits=self.ignore_pretraining_limits,
         )
-        self._check_limits(tabpfn.model_limits(clf), len(X_context), device)
+        check_limits(tabpfn.model_limits(clf), n_classes=n_classes, n_features=self.n_features_in_,
+                     n_context=len(X_context), device=device,
+                     ignore_pretraining_limits=self.ignore_pretraining_limits)
         settings = (ensemble_settings(self.ensemble_, tabpfn.preprocess_configs(clf))
                     if self.ensemble_ else None)
 
@@ -416,53 +418,21 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
 
     # ---------------------------------------------------------- data helpers
     def _check_table(self, X, y=None, *, reset):
-        """sklearn validation that keeps DataFrames (and their dtypes) intact."""
-        from scipy import sparse
-
-        if sparse.issparse(X):
-            raise TypeError(
-                "Sparse input is not supported; convert it with X.toarray() first."
-            )
-        is_frame = isinstance(X, pd.DataFrame)
-        _reject_datetimes(X)
-        view = validation_view(X)
-        if y is None:
-            checked = validate_data(self, view, reset=reset, dtype=None, ensure_all_finite=False,
-                                    ensure_min_samples=1)
-        else:
-            checked, y = validate_data(self, view, y, reset=reset, dtype=None,
-                                       ensure_all_finite=False, ensure_min_samples=2)
-        if not is_frame:
-            X = _numeric_if_possible(checked)
-        reject_infinity(X)
-        if not reset:
-            _reject_new_text(X, getattr(self, "_text_columns_", None))
-        _reject_mixed_kinds(X)
-        if reset:
-            self._text_columns_ = text_columns(X)
-        return (X, y) if y is not None else X
+        return check_table(self, X, y, reset=reset)
 
     def _split(self, X, codes, X_val, y_val, seed):
         """Training and validation parts, and the final inference context."""
         if (X_val is None) != (y_val is None):
             raise ValueError("Pass both X_val and y_val, or neither.")
         if X_val is not None:
-            X_val = self._check_table(X_val, reset=False)
-            y_val = np.asarray(y_val)
-            if len(y_val) != X_val.shape[0]:
-                raise ValueError(f"X_val has {X_val.shape[0]} rows but y_val has {len(y_val)}.")
-            unknown = ~np.isin(y_val, self.classes_)
-            if unknown.any():
-                raise ValueError(
-                    f"y_val holds classes not seen in y: {sorted(map(str, set(y_val[unknown])))[:5]}."
-                )
-            if self.scoring == "roc_auc" and len(np.unique(y_val)) < 2:
+            X_val, y_va = check_labelled_rows(self, X_val, y_val, "X_val, y_val")
+            if self.scoring == "roc_auc" and len(np.unique(y_va)) < 2:
                 # Every validation score would be NaN, and early stopping blind.
                 raise ValueError(
-                    f"y_val holds a single class ({_label(y_val[0])}): validation ROC-AUC needs two "
-                    "or more. Pass validation rows of several classes, or scoring='log_loss'."
+                    f"y_val holds a single class ({_label(self.classes_[y_va[0]])}): validation "
+                    "ROC-AUC needs two or more. Pass validation rows of several classes, or "
+                    "scoring='log_loss'."
                 )
-            y_va = np.searchsorted(self.classes_, y_val)
             return X, codes, X_val, y_va, X, codes
         counts = np.bincount(codes)
         # Rows of single-row classes cannot be split: they stay in training.
@@ -489,44 +459,7 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
             return None, None
         if not isinstance(eval_set, (tuple, list)) or len(eval_set) != 2:
             raise ValueError("eval_set must be a pair (X_eval, y_eval).")
-        X_ev = self._check_table(eval_set[0], reset=False)
-        y_ev = np.asarray(eval_set[1])
-        if len(y_ev) != X_ev.shape[0]:
-            raise ValueError(f"eval_set has {X_ev.shape[0]} rows in X but {len(y_ev)} labels.")
-        unknown = ~np.isin(y_ev, self.classes_)
-        if unknown.any():
-            raise ValueError(
-                "eval_set holds classes not seen in y: "
-                f"{sorted(map(str, set(y_ev[unknown])))[:5]}; drop those rows first."
-            )
-        return X_ev, np.searchsorted(self.classes_, y_ev)
-
-    def _check_limits(self, limits, n_context, device):
-        max_classes, max_rows, max_features, max_cpu_rows = limits
-        if len(self.classes_) > max_classes:
-            raise ValueError(
-                f"y has {len(self.classes_)} classes; this TabPFN model supports at most "
-                f"{max_classes} (max_num_classes)."
-            )
-        if self.ignore_pretraining_limits:
-            return
-        if self.n_features_in_ > max_features:
-            raise ValueError(
-                f"X has {self.n_features_in_} features; the model was pretrained for at most "
-                f"{max_features} (MAX_NUMBER_OF_FEATURES). Select features, or pass "
-                "ignore_pretraining_limits=True."
-            )
-        if n_context > max_rows:
-            raise ValueError(
-                f"X has {n_context} rows; the model was pretrained for at most {max_rows} "
-                "(MAX_NUMBER_OF_SAMPLES). Subsample, or pass ignore_pretraining_limits=True."
-            )
-        if device == "cpu" and n_context > max_cpu_rows:
-            raise ValueError(
-                f"X has {n_context} rows; tabpfn limits CPU inference to {max_cpu_rows} rows "
-                "(MAX_CPU_SAMPLES). Use a GPU (device='cuda'), subsample, or pass "
-                "ignore_pretraining_limits=True to accept slow CPU inference."
-            )
+        return check_labelled_rows(self, *eval_set, "eval_set")
 
     def _synthesize(self, X_tr, y_tr, seed):
         """Fit the augmenter on the training part; return only its new rows."""
@@ -622,9 +555,7 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self, "model_")
         from . import _tabpfn_adapter as tabpfn
-        from ._checkpoint import write_checkpoint
-
-        from ._checkpoint import FINETUNING_KEY, stored_finetuning
+        from ._checkpoint import FINETUNING_KEY, stored_finetuning, write_checkpoint
 
         checkpoint = tabpfn.checkpoint_dict(self.model_)
         if self.ensemble_:
@@ -644,25 +575,6 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.sparse = False
         tags.non_deterministic = False
         return tags
-
-
-def _resolve_device(device):
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    try:
-        kind = torch.device(device).type
-    except RuntimeError:
-        raise ValueError(
-            f"device={device!r} is not a torch device; use 'auto', 'cpu', 'cuda' or 'cuda:N'."
-        ) from None
-    if kind == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            f"device={device!r}, but torch {torch.__version__} sees no CUDA GPU; "
-            "use device='cpu' (or 'auto', which picks a GPU when there is one)."
-        )
-    return device
 
 
 def _make_augmenter(augmenter, ratio, seed):
@@ -706,72 +618,3 @@ def _full_proba(model, columns, X, n_classes):
     out = np.zeros((len(proba), n_classes))
     out[:, np.asarray(model.classes_, dtype=int)] = proba
     return out
-
-
-def _numeric_if_possible(X):
-    if X.dtype == object:
-        try:
-            return X.astype(float)
-        except (TypeError, ValueError):
-            return X
-    return X
-
-
-def _reject_datetimes(X):
-    # tabpfn refuses them too, but its advice (an inference_config) is not ours to give.
-    if isinstance(X, pd.DataFrame):
-        bad = [c for c, dtype in X.dtypes.items()
-               if isinstance(dtype, pd.PeriodDtype) or (isinstance(dtype, np.dtype) and dtype.kind in "mM")
-               or isinstance(dtype, pd.DatetimeTZDtype)]
-        where = f"Columns {bad[:5]} hold"
-    else:
-        bad = np.asarray(X).dtype.kind in "mM"
-        where = f"X ({np.asarray(X).dtype}) holds"
-    if bad:
-        raise ValueError(
-            f"{where} dates, periods or durations, which TabPFN does not take; turn them into "
-            "numbers first (e.g. X[col].dt.year and X[col].dt.dayofweek, or "
-            "X[col].astype('int64'))."
-        )
-
-
-def _reject_mixed_kinds(X):
-    # tabpfn's encoder fails on such a column with a message that names no column.
-    columns = [(name, np.asarray(values)) for name, values in column_values(X) if values.dtype == object]
-    bad = []
-    for name, values in columns:
-        # infer_dtype scans in C; only its mixed verdicts need a look at the values.
-        if pd.api.types.infer_dtype(values, skipna=True) not in ("mixed", "mixed-integer"):
-            continue
-        if len({isinstance(v, str) for v in values[~pd.isna(values)]}) == 2:
-            bad.append(name)
-    if bad:
-        raise ValueError(
-            f"Columns {bad[:5]} mix text and numbers; TabPFN needs one kind per column. Cast each to "
-            "text (X[col].astype(str)) if it is a category, or to numbers "
-            "(pd.to_numeric(X[col], errors='coerce')) if it is a measurement."
-        )
-
-
-def _reject_new_text(X, fitted):
-    # tabpfn would fail deep in its encoder ("could not convert string to float") without naming the column.
-    if fitted is None or len(fitted) != X.shape[1]:
-        return
-    bad = [(name, word) for (name, values), was_text, is_text in zip(column_values(X), fitted, text_columns(X))
-           if is_text and not was_text and (word := _first_non_number(values)) is not None]
-    if bad:
-        raise ValueError(
-            f"Columns {[name for name, _ in bad[:5]]} held numbers when the model was fitted but hold "
-            f"text now (e.g. {bad[0][1]!r}); convert them to numbers (pd.to_numeric(X[col], errors='coerce') "
-            "turns unreadable values into missing ones)."
-        )
-
-
-def _first_non_number(values):
-    for v in values:
-        if isinstance(v, (str, bytes)):
-            try:
-                float(v)
-            except ValueError:
-                return v
-    return None

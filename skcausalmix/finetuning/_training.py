@@ -2,9 +2,10 @@
 
 As in skorch, one readable loop (:meth:`FineTuningLoop.run`) calls
 :meth:`~FineTuningLoop.train_step` (one context/query episode, one AdamW step)
-and, every few steps, :meth:`~FineTuningLoop.validation_step` (the deployed
-ensemble scored on the validation rows); early stopping, the time limit and the
-progress bar are small pieces beside it. The pure parts (episodes, schedule,
+and, every few steps, :meth:`~FineTuningLoop.check`, which records
+:meth:`~FineTuningLoop.validation_step` (the deployed ensemble scored on the
+validation rows) in the history and asks early stopping; the time limit and
+the progress bar are small pieces beside it. The pure parts (episodes, schedule,
 scores, early stopping) live in :mod:`._loop`.
 """
 
@@ -139,34 +140,16 @@ class FineTuningLoop:
         """
         from . import _tabpfn_adapter as tabpfn
 
-        start = time.perf_counter() if start is None else start
-        stopper = EarlyStopping(n_iter_no_change, tol)
-        history = []
-        losses = []
-        bar = progress_bar(max_iter, verbose, "fine-tuning", unit="step")
-
-        def check():
-            if self.validation is None:
-                return False
-            record = {"iter": self.n_iter,
-                      "train_loss": float(np.mean(losses)) if losses else None,
-                      "lr": self.optimizer.param_groups[0]["lr"] if self.n_iter else 0.0,
-                      **self.validation_step()}
-            record["improved"], stop = stopper.update(self.n_iter, record["valid_score"], self.snapshot)
-            primary, _ = record.pop("valid_score")
-            record["valid_score"] = float(primary)
-            record["time"] = time.perf_counter() - start
-            history.append(record)
-            losses.clear()
-            if bar is not None:
-                bar.set_postfix(loss=record["train_loss"], valid=round(record["valid_score"], 4))
-            return stop
+        self._start = time.perf_counter() if start is None else start
+        self._stopper = EarlyStopping(n_iter_no_change, tol)
+        self._history, self._losses = [], []
+        self._bar = progress_bar(max_iter, verbose, "fine-tuning", unit="step")
 
         stop_reason = "max_iter"
-        stopped = check()
+        stopped = self.check()
         attempts = 0
         while not stopped and self.n_iter < max_iter:
-            if time_limit is not None and time.perf_counter() - start > time_limit:
+            if time_limit is not None and time.perf_counter() - self._start > time_limit:
                 stop_reason = "time_limit"
                 break
             attempts += 1
@@ -176,21 +159,42 @@ class FineTuningLoop:
             loss = self.train_step()
             if loss is None:
                 continue
-            losses.append(loss)
-            if bar is not None:
-                bar.update(1)
+            self._losses.append(loss)
+            if self._bar is not None:
+                self._bar.update(1)
             if self.n_iter % validation_interval == 0 or self.n_iter == max_iter:
-                stopped = check()
+                stopped = self.check()
                 if stopped:
                     stop_reason = "early_stopping"
-        if losses:  # steps after the last check (time limit): score them too
-            check()
-        if bar is not None:
-            bar.close()
+        if self._losses:  # steps after the last check (time limit): score them too
+            self.check()
+        if self._bar is not None:
+            self._bar.close()
         if self.validation is None:
-            return history, self.n_iter, "no_validation" if stop_reason == "max_iter" else stop_reason
-        tabpfn.load_weights(self.clf, stopper.best_state)
-        return history, stopper.best_iter, stop_reason
+            return (self._history, self.n_iter,
+                    "no_validation" if stop_reason == "max_iter" else stop_reason)
+        tabpfn.load_weights(self.clf, self._stopper.best_state)
+        return self._history, self._stopper.best_iter, stop_reason
+
+    def check(self):
+        """Validate now and record it in the history; True when early stopping says stop."""
+        if self.validation is None:
+            return False
+        losses = self._losses
+        record = {"iter": self.n_iter,
+                  "train_loss": float(np.mean(losses)) if losses else None,
+                  "lr": self.optimizer.param_groups[0]["lr"] if self.n_iter else 0.0,
+                  **self.validation_step()}
+        record["improved"], stop = self._stopper.update(self.n_iter, record["valid_score"],
+                                                        self.snapshot)
+        primary, _ = record.pop("valid_score")
+        record["valid_score"] = float(primary)
+        record["time"] = time.perf_counter() - self._start
+        self._history.append(record)
+        losses.clear()
+        if self._bar is not None:
+            self._bar.set_postfix(loss=record["train_loss"], valid=round(record["valid_score"], 4))
+        return stop
 
     def snapshot(self):
         return {k: v.detach().clone() for k, v in self.net.state_dict().items()}

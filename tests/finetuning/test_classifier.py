@@ -310,6 +310,29 @@ def test_bad_input(tiny_checkpoint, X, y, kwargs, error, match):
         CausalMixTabPFNClassifier(model_path=tiny_checkpoint, **{**FAST, **kwargs}).fit(X, y)
 
 
+_X, _Y = np.random.RandomState(1).rand(40, 3), np.arange(40) % 2
+
+
+@pytest.mark.parametrize(
+    "fit_kwargs, params, match",
+    [
+        ({"X_val": _X[:8]}, {}, "Pass both X_val and y_val, or neither"),
+        ({"X_val": _X[:8], "y_val": _Y[:7]}, {}, r"X_val, y_val: 8 rows in X but 7 labels"),
+        ({"X_val": _X[:8], "y_val": np.r_[_Y[:7], 5]}, {}, r"X_val, y_val holds classes not seen in y: \['5'\]"),
+        ({"X_val": _X[:8, :2], "y_val": _Y[:8]}, {}, "X has 2 features"),
+        ({"X_val": _X[:8], "y_val": np.zeros(8)}, {"scoring": "roc_auc"},
+         r"y_val holds a single class \(0\): validation ROC-AUC needs two"),
+        ({"eval_set": _X[:8]}, {}, r"eval_set must be a pair \(X_eval, y_eval\)"),
+        ({"eval_set": (_X[:8], _Y[:6])}, {}, r"eval_set: 8 rows in X but 6 labels"),
+        ({"eval_set": (_X[:8], np.r_[_Y[:7], 9])}, {}, r"eval_set holds classes not seen in y: \['9'\]"),
+    ],
+)
+def test_bad_validation_and_eval_rows_are_named(tiny_checkpoint, fit_kwargs, params, match):
+    clf = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, augmenter=None, **{**FAST, **params})
+    with pytest.raises(ValueError, match=match):
+        clf.fit(_X, _Y, **fit_kwargs)
+
+
 def test_a_class_with_a_single_row_fine_tunes_without_validation(tiny_checkpoint):
     # 29 rows of one class and 1 of the other: no stratified validation split exists.
     rng = np.random.RandomState(0)
