@@ -175,13 +175,32 @@ def run(kind, args):
     done = {r["run_id"] for r in read(path) if r["status"] == "ok"}
     tasks = [t for t in plan(kind, args) if t["run_id"] not in done]
     workers = 1 if kind == "timing" else args.workers
-    print(f"{kind}: {len(done)} runs done, {len(tasks)} to run on {workers} processes", flush=True)
+    commit = _commit()
+    print(f"{kind}: {len(done)} runs done, {len(tasks)} to run on {workers} processes "
+          f"(code {commit})", flush=True)
     with mp.get_context("spawn").Pool(workers, maxtasksperchild=20) as pool, open(path, "a") as sink:
         for i, record in enumerate(pool.imap(_worker, [(kind, t) for t in tasks]), 1):
+            record["commit"] = commit  # workers re-import from disk: run from a fixed checkout
             sink.write(json.dumps(record) + "\n")
             sink.flush()
             print(f"[{i}/{len(tasks)}] {record['run_id']} {record['status']} "
                   f"{record.get('seconds', 0):.0f}s", flush=True)
+
+
+def _commit():
+    """The commit of the code that runs (``+`` when the checkout has changes), or None."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--",
+                                "skcausalmix", "benchmarks/study_finetuning.py"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("+" if dirty else "")
 
 
 def read(path):
