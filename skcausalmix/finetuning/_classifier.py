@@ -39,10 +39,11 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
     query from the training rows, with the synthetic rows routed to the
     context, the query or both, and minimises the query cross-entropy, so the
     number of steps does not depend on the size of the table. Every
-    ``validation_interval`` steps the ensemble that ``predict`` runs is scored
-    on the validation rows (by default their log-loss, which unlike ROC-AUC on
-    a few rows rarely ties); the best check's weights are kept, which is the
-    zero-shot model only when no step improved validation. Predictions use the
+    ``validation_interval`` steps the ensemble that ``predict`` runs (with the
+    training part as its context) is scored on the validation rows (by
+    default their log-loss, which unlike ROC-AUC on a few rows rarely ties);
+    the best check's weights are kept, which is the zero-shot model only when
+    no step improved validation. Predictions use the
     fine-tuned weights with all real rows as context.
 
     Parameters
