@@ -122,7 +122,11 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
     device : str, default="auto"
         torch device; "auto" uses a GPU when there is one.
     time_limit : float or None, default=None
-        Seconds after which fine-tuning stops (the best weights so far are kept).
+        Seconds, counted from the start of ``fit`` (the augmenter's fit
+        included), after which no further optimizer step starts. The steps
+        since the last check are then scored once (one more validation
+        check), and the best weights so far are kept; building the final
+        model follows, so ``fit`` itself takes somewhat longer.
     ignore_pretraining_limits : bool, default=False
         Passed to tabpfn: allow more rows or features than the model was
         pretrained for (and more than 1000 rows on CPU).
