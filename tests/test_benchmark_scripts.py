@@ -303,10 +303,30 @@ def test_study_report_reads_rules_off_the_trajectories(tmp_path, capsys):
     assert "## Trajectories: 24 runs on 2 selection tables (a, b), sizes [64, 128], seeds [0]" in text
     early = text.split("### early stopping (3 checks")[1].split("###")[0]
     # Early stopping keeps step 10 (+0.05 ROC-AUC, -0.10 log-loss) whatever the cap.
-    assert "| finetune | 0.0001 | 100 | 3 | 0.0500 | -0.1000 | 0.0000 | 1.0000 |" in early
+    assert "| finetune | 0.0001 | 100 | 3 | 0.0500 | 0.0000 | -0.1000 | 0.0000 | 1.0000 |" in early
     last = text.split("### no early stopping (the last step)")[1].split("###")[0]
-    assert "| finetune | 0.0001 | 100 | 3 | -0.0400 | -0.0100 | 1.0000 | 1.0000 |" in last
+    assert "| finetune | 0.0001 | 100 | 3 | -0.0400 | 0.0000 | -0.0100 | 1.0000 | 1.0000 |" in last
     longer = text.split("## Beyond 100 steps: 2 runs of up to 200 steps")[1]
     # Still improving at 200: the last check is kept, 200 steps gain more than 100.
-    assert "| causalmix | 0.0001 | 200 | 1 | 0.0290 | -0.1000 | 0.0000 | 1.0000 |" in longer
-    assert "| causalmix | 0.0001 | 100 | 1 | 0.0190 | -0.0500 | 0.0000 | 1.0000 |" in longer
+    assert "| causalmix | 0.0001 | 200 | 1 | 0.0290 | nan | -0.1000 | 0.0000 | 1.0000 |" in longer
+    assert "| causalmix | 0.0001 | 100 | 1 | 0.0190 | nan | -0.0500 | 0.0000 | 1.0000 |" in longer
+
+
+def test_the_choice_skips_harm_and_prefers_less_training_within_noise():
+    study = script("study_finetuning")
+    flat = lambda first, then: [first] + [then] * 10  # noqa: E731
+    gain = dict(auc=flat(0.80, 0.85), ll=flat(0.50, 0.40), valid_ll=flat(0.50, 0.40))
+    small = dict(auc=flat(0.80, 0.81), ll=flat(0.50, 0.45), valid_ll=flat(0.50, 0.45))
+    # Validation improves while test gets worse: early stopping keeps a harmful step.
+    harmful = dict(auc=flat(0.80, 0.70), ll=flat(0.50, 0.60), valid_ll=flat(0.50, 0.40))
+    causal = {3e-5: small, 1e-4: gain, 3e-4: gain, 1e-3: harmful}
+    records = [_trajectory(d, 64, 0, lr, "causalmix", **causal[lr]) for d in "ab"
+               for lr in study.LEARNING_RATES]
+    records += [_trajectory(d, 64, 0, lr, "finetune", **gain) for d in "ab" for lr in study.LEARNING_RATES]
+    cells = study.choose(records)
+    best = cells.iloc[0]
+    # 1e-4 and 3e-4 tie at the top: the lower rate, the fewest steps, real validation rows.
+    assert (best.lr, best.steps, best.synthetic_validation) == ("0.0001", 10, 0.0)
+    assert best.within_1se and best.d_auc == pytest.approx(0.05)
+    assert not cells[cells.lr == "0.001"].eligible.any()  # harms every run
+    assert not cells[cells.lr == "3e-05"].within_1se.any()  # eligible, but 0.04 below the best
