@@ -330,3 +330,39 @@ def test_the_choice_skips_harm_and_prefers_less_training_within_noise():
     assert best.within_1se and best.d_auc == pytest.approx(0.05)
     assert not cells[cells.lr == "0.001"].eligible.any()  # harms every run
     assert not cells[cells.lr == "3e-05"].within_1se.any()  # eligible, but 0.04 below the best
+
+
+def test_heldout_fits_as_a_user_does(own_folder, monkeypatch):
+    # The held-out protocol hands all `size` rows to fit, which splits its own validation rows.
+    import numpy as np
+
+    import skcausalmix.finetuning as finetuning
+    from skcausalmix.benchmark import list_datasets
+
+    study = script("study_finetuning")
+    calls = []
+
+    class Recorder:
+        n_iter_ = best_iter_ = 0
+        stop_reason_ = "max_iter"
+        history_ = []
+
+        def __init__(self, **params):
+            self.params = params
+
+        def fit(self, X, y, **kwargs):
+            calls.append((len(X), len(y), sorted(kwargs)))
+            self.classes_ = np.unique(y)
+            return self
+
+        def predict_proba(self, X):
+            return np.full((len(X), len(self.classes_)), 1 / len(self.classes_))
+
+    monkeypatch.setattr(finetuning, "CausalMixTabPFNClassifier", Recorder)
+    from dataclasses import asdict
+
+    ref = asdict(list_datasets(str(own_folder))[0])
+    task = {"ref": ref, "size": 64, "seed": 0, "max_test": 100, "method": "causalmix"}
+    study.run_heldout({**task, "split": "estimator"})
+    study.run_heldout(task)  # the earlier protocol: the benchmark's quarter as X_val
+    assert calls == [(64, 64, []), (48, 48, ["X_val", "y_val"])]
