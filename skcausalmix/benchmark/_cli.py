@@ -95,5 +95,6 @@ def run(args):
     summary = run_benchmark(config, args.out, scheduler=args.scheduler, n_workers=args.workers,
                             retry_failed=args.retry_failed, progress=not args.no_progress)
     print(f"runs: {summary['planned']} planned, {summary['skipped']} already finished, "
-          f"{summary['done']} done now ({summary['failed']} failed); report: {args.out}/report.md")
+          f"{summary['done']} done now ({summary['failed']} failed, {summary['not_applicable']} not "
+          f"applicable); report: {args.out}/report.md")
     return 0

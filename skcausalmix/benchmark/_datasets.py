@@ -143,6 +143,10 @@ def cap_dataset(X, y, *, max_features, max_classes, seed=0):
     return X, y, caps
 
 
+class TooFewRows(ValueError):
+    """A training size the table cannot give (no test rows would be left): not a failure."""
+
+
 def split_scarce(X, y, *, n_train, validation_fraction, max_test, seed):
     """Stratified scarce training rows, a real validation split of them, and a test set.
 
@@ -156,7 +160,7 @@ def split_scarce(X, y, *, n_train, validation_fraction, max_test, seed):
 
     y = np.asarray(y)
     if n_train >= len(y):
-        raise ValueError(f"n_train={n_train} leaves no test rows ({len(y)} rows).")
+        raise TooFewRows(f"n_train={n_train} leaves no test rows ({len(y)} rows).")
     X_fit, X_te, y_fit, y_te = train_test_split(X, y, train_size=n_train, stratify=y,
                                                 random_state=seed)
     # The classifier's own validation split: single-row classes stay in training.

@@ -244,9 +244,14 @@ def _table(header, rows):
 def summarize(records):
     """The markdown report of all ``records`` (what ``results.jsonl`` holds)."""
     runs = run_metrics(records)
-    failed = [r for r in records if r.get("status") != "ok"]
+    failed = [r for r in records if r.get("status") == "error"]
+    absent = [r for r in records if r.get("status") == "not_applicable"]
+    cells = ", ".join(sorted({f"{r['dataset']} at {r['size']}" for r in absent}))
     parts = ["# Benchmark report", "",
-             f"{len(records)} runs: {len(runs)} finished, {len(failed)} failed."]
+             f"{len(records) - len(absent)} runs: {len(runs)} finished, {len(failed)} failed"
+             + (f" ({len(failed) / (len(records) - len(absent)):.1%})" if failed else "") + "."
+             + (f" Not applicable: {len(absent)} (a training size the table cannot give: "
+                f"{cells})." if absent else "")]
     if runs.empty:
         return "\n".join(parts + ["", "No finished runs yet."])
     ft = runs[runs["track"] == "finetune"]
@@ -346,6 +351,8 @@ def summarize(records):
                          [[e, n, next(f["run_id"] for f in failed
                                        if f.get("error", "?").split(":")[0] == e)]
                           for e, n in counts.items()])]
+        per_method = pd.Series([f.get("method", "?") for f in failed]).value_counts()
+        parts += ["", _table(["method", "failed runs"], [[m, n] for m, n in per_method.items()])]
     return "\n".join(parts) + "\n"
 
 

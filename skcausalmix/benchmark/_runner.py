@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._datasets import cap_dataset, list_datasets, load_dataset, split_scarce
+from ._datasets import TooFewRows, cap_dataset, list_datasets, load_dataset, split_scarce
 from ._methods import (
     AUGMENTERS,
     CLASSIC_MODELS,
@@ -86,6 +86,16 @@ class BenchmarkConfig:
         if not self.datasets:
             raise ValueError("datasets is required: a folder with manifest.json and CSV files, "
                              "'openml:ID,ID' or 'openml-suite:NAME'.")
+        # A generator whose package is missing would fail every one of its runs, hours in.
+        needs = {"ctgan": "ctgan", "tabebm": "tabebm", "gaussian-copula": "sdv"}
+        for name in sorted({*self.methods, *self.classic_augmenters} & set(needs)):
+            try:
+                __import__(needs[name])
+            except ImportError as exc:
+                raise ImportError(
+                    f"method {name!r} needs the {needs[name]!r} package ({exc}); install the "
+                    "'benchmark' extra: pip install -e '.[benchmark]'"
+                ) from None
         for method in self.methods:
             # Every run of the method would fail on the same bad setting: say so now.
             _classifier(self, {"method": method, "seed": 0})._validate_params()
@@ -122,6 +132,7 @@ def run_one(run, config):
 
     started = time.perf_counter()
     record = {k: run[k] for k in ("run_id", "dataset", "size", "seed", "track", "method", "model")}
+    record["started"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     if "mode" in run:
         record["mode"] = run["mode"]
     try:
@@ -141,6 +152,8 @@ def run_one(run, config):
             else:
                 record.update(_classic(run, config, *parts))
         record["status"] = "ok"
+    except TooFewRows as exc:  # sonar's 208 rows at size 256: no such run, not a failed one
+        record.update(status="not_applicable", reason=str(exc))
     except Exception as exc:  # one failing run must not stop the others
         record.update(status="error", error=f"{type(exc).__name__}: {exc}",
                       traceback=traceback.format_exc(limit=8))
@@ -243,6 +256,56 @@ def _generator_record(augmenter):
     return record
 
 
+#: BenchmarkConfig fields a run's result depends on: a folder's runs must agree on them.
+#: The others (which datasets, sizes, seeds, methods) only add or leave out runs.
+RESULT_FIELDS = ("model_path", "validation_fraction", "max_test", "max_curve_test", "max_features",
+                 "max_classes", "classic_mode", "n_synthetic", *CLASSIFIER_FIELDS)
+
+
+def check_resumable(config, out):
+    """Refuse to add runs to ``out`` whose recorded runs were made with other settings."""
+    path = Path(out) / "config.json"
+    if not path.exists() or not read_results(out):
+        return
+    before = json.loads(path.read_text())
+    now = asdict(config)
+    changed = [f"{k}: {before.get(k)!r} there, {now[k]!r} now" for k in RESULT_FIELDS
+               if k in before and before[k] != now[k]]
+    if changed:
+        raise ValueError(
+            f"{out} holds runs made with other settings ({'; '.join(changed)}); their results "
+            "and these would not be comparable. Use another --out, or the same settings."
+        )
+
+
+def code_provenance():
+    """What made a record: the package's commit (``+``: uncommitted changes) and versions."""
+    import platform
+    import subprocess
+    from importlib import metadata
+
+    root = Path(__file__).resolve().parents[2]
+    commit = None
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--",
+                                "skcausalmix"], cwd=root, capture_output=True, text=True,
+                               check=True).stdout.strip()
+        commit = head + ("+" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        pass  # an installed package, not a checkout
+    versions = {}
+    for package in ("skcausalmix", "tabpfn", "torch", "scikit-learn", "pandas", "numpy", "ctgan",
+                    "sdv", "tabebm"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return {"commit": commit, "versions": versions,
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}"}
+
+
 def _model_limits(config):
     """(max classes, max features) of the checkpoint, tightened by the config."""
     from ..finetuning import resolve_model_path
@@ -301,12 +364,15 @@ def run_benchmark(config, out_dir, *, scheduler=None, n_workers=2, retry_failed=
         raise ValueError(f"n_workers must be a positive integer; got {n_workers!r}.")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    check_resumable(config, out)
     runs = plan_runs(config)
+    provenance = code_provenance()
     previous = {r["run_id"]: r for r in read_results(out)}
-    finished = {i for i, r in previous.items() if r["status"] == "ok" or not retry_failed}
+    finished = {i for i, r in previous.items() if r["status"] != "error" or not retry_failed}
     pending = [r for r in runs if r["run_id"] not in finished]
     (out / "config.json").write_text(json.dumps(asdict(config), indent=2))
-    summary = {"planned": len(runs), "skipped": len(runs) - len(pending), "done": 0, "failed": 0}
+    summary = {"planned": len(runs), "skipped": len(runs) - len(pending), "done": 0, "failed": 0,
+               "not_applicable": 0}
     if pending:
         if scheduler:
             client, cluster = Client(scheduler), None
@@ -329,9 +395,11 @@ def run_benchmark(config, out_dir, *, scheduler=None, n_workers=2, retry_failed=
                         record = {k: run[k] for k in ("run_id", "dataset", "size", "seed",
                                                       "track", "method", "model")}
                         record.update(status="error", error=f"{type(exc).__name__}: {exc}")
+                    record.update(provenance)
                     write(record)
                     summary["done"] += 1
-                    summary["failed"] += record["status"] != "ok"
+                    summary["failed"] += record["status"] == "error"
+                    summary["not_applicable"] += record["status"] == "not_applicable"
                     if bar is not None:
                         bar.update(1)
                         bar.set_postfix(failed=summary["failed"])

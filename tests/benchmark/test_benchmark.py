@@ -37,16 +37,33 @@ def _config(tiny_checkpoint, **kw):
 
 @pytest.mark.slow
 def test_two_workers_resume_and_failure_capture(tiny_checkpoint, tmp_path):
-    # 5000 training rows cannot be drawn from diabetes (768): those runs fail.
+    # 5000 training rows cannot be drawn from diabetes (768): no such runs, not failures.
+    # A table whose file is not gzip fails every run.
+    import shutil
+
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(DATASETS / "diabetes.csv.gz", data / "diabetes.csv.gz")
+    (data / "broken.csv.gz").write_bytes(b"not gzip")
+    (data / "manifest.json").write_text(json.dumps([
+        {"name": "diabetes", "file": "diabetes.csv.gz", "target": "target"},
+        {"name": "broken", "file": "broken.csv.gz", "target": "target"}]))
     # 20 steps: three validation checks, enough for the learning-curve plot.
-    config = _config(tiny_checkpoint, sizes=[48, 5000], max_iter=20, max_curve_test=50)
-    summary = run_benchmark(config, tmp_path, n_workers=2, progress=False)
-    assert summary == {"planned": 8, "skipped": 0, "done": 8, "failed": 4}
-    records = read_results(tmp_path)
+    config = _config(tiny_checkpoint, datasets=str(data), names=None, sizes=[48, 5000],
+                     max_iter=20, max_curve_test=50)
+    out = tmp_path / "out"
+    summary = run_benchmark(config, out, n_workers=2, progress=False)
+    assert summary == {"planned": 16, "skipped": 0, "done": 16, "failed": 8, "not_applicable": 4}
+    records = read_results(out)
     ok = [r for r in records if r["status"] == "ok"]
     failed = [r for r in records if r["status"] == "error"]
-    assert len(ok) == 4 and all(r["size"] == 48 for r in ok)
-    assert all("leaves no test rows" in r["error"] for r in failed)
+    absent = [r for r in records if r["status"] == "not_applicable"]
+    assert len(ok) == 4 and all(r["size"] == 48 and r["dataset"] == "diabetes" for r in ok)
+    assert len(failed) == 8 and all(r["dataset"] == "broken" for r in failed)
+    assert len(absent) == 4 and all("leaves no test rows" in r["reason"] for r in absent)
+    # Every record says what made it.
+    assert all(r["versions"]["tabpfn"] and r["machine"] and r["started"] for r in ok)
+    assert ok[0]["commit"] is None or len(ok[0]["commit"]) >= 7
     tuned = next(r for r in ok if r["method"] == "causalmix" and r["track"] == "finetune")
     assert len(tuned["valid_curve"]) == len(tuned["test_curve"]) == len(tuned["check_iters"]) >= 2
     assert tuned["n_iter"] > 0 and tuned["n_synthetic"] > 0
@@ -58,24 +75,26 @@ def test_two_workers_resume_and_failure_capture(tiny_checkpoint, tmp_path):
     zero = next(r for r in ok if r["method"] == "zero-shot")
     assert zero["best_iter"] == zero["n_iter"] == 0 and zero["test_curve"] == []
 
-    report = (tmp_path / "report.md").read_text()
+    report = (out / "report.md").read_text()
     assert "## Fine-tuning track" in report and "## Classic track" in report
     assert "| causalmix |" in report and "## Failed runs" in report
+    assert "12 runs: 4 finished, 8 failed (66.7%). Not applicable: 4" in report
+    assert "diabetes at 5000" in report and "| causalmix | 2 |" in report  # failed per method
     for name in ("gains", "learning_curves"):
-        assert (tmp_path / f"{name}.png").stat().st_size > 1000
-    assert json.loads((tmp_path / "config.json").read_text())["sizes"] == [48, 5000]
+        assert (out / f"{name}.png").stat().st_size > 1000
+    assert json.loads((out / "config.json").read_text())["sizes"] == [48, 5000]
 
     # A rerun skips everything; a line cut by a crash is ignored.
-    with open(tmp_path / "results.jsonl", "a") as f:
+    with open(out / "results.jsonl", "a") as f:
         f.write('{"run_id": "cut')
-    lines = (tmp_path / "results.jsonl").read_text().count("\n")
-    again = run_benchmark(config, tmp_path, n_workers=1, progress=False, report=False)
-    assert again == {"planned": 8, "skipped": 8, "done": 0, "failed": 0}
-    assert (tmp_path / "results.jsonl").read_text().count("\n") == lines
-    # Failed runs are retried on request only.
-    retry = run_benchmark(config, tmp_path, n_workers=1, progress=False, report=False,
+    lines = (out / "results.jsonl").read_text().count("\n")
+    again = run_benchmark(config, out, n_workers=1, progress=False, report=False)
+    assert again == {"planned": 16, "skipped": 16, "done": 0, "failed": 0, "not_applicable": 0}
+    assert (out / "results.jsonl").read_text().count("\n") == lines
+    # Failed runs are retried on request only; runs that cannot exist are not.
+    retry = run_benchmark(config, out, n_workers=1, progress=False, report=False,
                           retry_failed=True)
-    assert retry["done"] == 4 and retry["failed"] == 4
+    assert retry["done"] == 8 and retry["failed"] == 8
 
 
 def test_run_one_records_failures_instead_of_raising(tiny_checkpoint):
@@ -397,3 +416,34 @@ def test_pairwise_tests_rank_methods_over_datasets(tmp_path):
     assert float(rows["causalmix"][4].strip("| ")) < 0.01  # causalmix against zero-shot: 8 of 8 datasets
     assert "over 8 datasets" in text
     assert "ranks" in plot_report(records)
+
+
+def test_a_missing_generator_package_stops_the_benchmark_before_it_starts(tiny_checkpoint,
+                                                                          monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_ctgan(name, *args, **kwargs):
+        if name == "ctgan":
+            raise ImportError("No module named 'ctgan'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_ctgan)
+    with pytest.raises(ImportError, match=r"method 'ctgan' needs the 'ctgan' package.*benchmark"):
+        _config(tiny_checkpoint, methods=["zero-shot", "ctgan"]).validate()
+
+
+def test_a_folder_refuses_runs_made_with_other_settings(tiny_checkpoint, tmp_path):
+    from dataclasses import asdict
+
+    config = _config(tiny_checkpoint)
+    (tmp_path / "config.json").write_text(json.dumps({**asdict(config), "max_curve_test": 1000}))
+    (tmp_path / "results.jsonl").write_text(json.dumps({"run_id": "a", "status": "ok"}) + "\n")
+    with pytest.raises(ValueError, match=r"max_curve_test: 1000 there, 300 now.*another --out"):
+        run_benchmark(config, tmp_path, n_workers=1, progress=False)
+    # More seeds or datasets only add runs: allowed (nothing else is checked here).
+    from skcausalmix.benchmark._runner import check_resumable
+
+    (tmp_path / "config.json").write_text(json.dumps({**asdict(config), "seeds": [5]}))
+    check_resumable(config, tmp_path)
