@@ -339,6 +339,13 @@ def test_against_zero_shot_section_reports_known_changes():
     assert rows["ctgan"][12] == "2.0" and rows["causalmix"][13].strip("| ") == "+0.12"
     assert "table-augment (-0.09) have no runs here" in text
     assert "## Against zero-shot" in summarize(records)
+    assert "over the 16 (dataset, size, seed) runs that every method finished" in text
+    # A causalmix failure on d0 drops d0 from every method's row: all compare the same runs.
+    fewer = [r for r in records if not (r["method"] == "causalmix" and r["dataset"] == "d0")]
+    text = against_zero_shot(run_metrics(fewer))
+    rows = {line.split(" | ")[0].strip("| "): line.split(" | ") for line in text.splitlines() if line.startswith("| ")}
+    assert "over the 14 (dataset, size, seed) runs" in text
+    assert rows["ctgan"][1] == rows["causalmix"][1] == "14" and rows["ctgan"][2] == "7"
 
 
 def test_classic_balance_mode_balances_and_scores_the_minority(tiny_checkpoint):
