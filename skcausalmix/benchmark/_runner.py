@@ -253,6 +253,10 @@ def _generator_record(augmenter):
         record["generator_seconds"] = round(augmenter.fit_seconds_, 3)
     if augmenter is not None and hasattr(augmenter, "n_relabelled_"):
         record["generator_relabelled"] = int(augmenter.n_relabelled_)
+    if augmenter is not None and hasattr(augmenter, "fit_seconds_"):
+        params = augmenter.get_params()
+        record["generator_params"] = {k: params[k] for k in ("epochs", "batch_size", "sgld_steps")
+                                      if k in params}
     return record
 
 

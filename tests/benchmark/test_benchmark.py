@@ -454,3 +454,24 @@ def test_a_folder_refuses_runs_made_with_other_settings(tiny_checkpoint, tmp_pat
 
     (tmp_path / "config.json").write_text(json.dumps({**asdict(config), "seeds": [5]}))
     check_resumable(config, tmp_path)
+
+
+def test_the_run_section_says_when_on_what_and_how():
+    from skcausalmix.benchmark._report import run_section
+
+    base = {"status": "ok", "track": "finetune", "dataset": "d", "size": 64, "seed": 0,
+            "commit": "abc1234", "machine": "x86_64, 2 cores, 3.11.7",
+            "versions": {"tabpfn": "9.2.0", "ctgan": None}}
+    records = [
+        {**base, "method": "ctgan", "started": "2026-12-06T10:00:00Z", "seconds": 3600.0,
+         "n_iter": 30, "stop_reason": "early_stopping", "n_synthetic": 90,
+         "generator_relabelled": 10, "generator_params": {"epochs": 300, "batch_size": 500}},
+        {**base, "method": "causalmix", "started": "2026-12-06T12:00:00Z", "seconds": 1800.0,
+         "n_iter": 100, "stop_reason": "max_iter", "n_synthetic": 48},
+    ]
+    text = run_section(records)
+    assert "2 runs from 2026-12-06 10:00 to 2026-12-06 12:30 UTC" in text and "1.5 run-hours" in text
+    assert "Code: abc1234; tabpfn 9.2.0." in text and "x86_64, 2 cores" in text
+    assert "ctgan epochs 300, batch_size 500" in text
+    assert "redrawn: 10.0%" in text and "early_stopping 1, max_iter 1" in text
+    assert run_section([{"status": "ok"}]) is None  # records from before provenance
