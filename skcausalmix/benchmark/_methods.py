@@ -10,6 +10,9 @@ import pandas as pd
 #: name -> CausalMixTabPFNClassifier parameters (the augmenter by name).
 FINETUNE_METHODS = {
     "zero-shot": {"augmenter": None, "max_iter": 0},
+    # Zero-shot with the validation rows in its context too: what a user without fine-tuning
+    # would run on all the rows they have (the fine-tuned methods use them to validate).
+    "zero-shot-all": {"augmenter": None, "max_iter": 0},
     "finetune": {"augmenter": None},
     "causalmix": {"augmenter": "causalmix"},
     "causalmix-context": {"augmenter": "causalmix", "synthetic_in": "context"},

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from ._datasets import TooFewRows, cap_dataset, list_datasets, load_dataset, split_scarce
 from ._methods import (
@@ -183,6 +184,9 @@ def _finetune(run, config, X_tr, y_tr, X_va, y_va, X_te, y_te):
     from ..finetuning._loop import classification_scores
 
     clf = _classifier(config, run)
+    if run["method"] == "zero-shot-all":  # every training row in the context, none validating
+        X_tr = pd.concat([X_tr, X_va], ignore_index=True)
+        y_tr, X_va, y_va = np.r_[y_tr, y_va], None, None
     curve_rows = curve_subset(y_te, config.max_curve_test, run["seed"])
     clf.fit(X_tr, y_tr, X_val=X_va, y_val=y_va,
             eval_set=(X_te.iloc[curve_rows] if hasattr(X_te, "iloc") else X_te[curve_rows],

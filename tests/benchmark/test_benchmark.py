@@ -475,3 +475,20 @@ def test_the_run_section_says_when_on_what_and_how():
     assert "ctgan epochs 300, batch_size 500" in text
     assert "redrawn: 10.0%" in text and "early_stopping 1, max_iter 1" in text
     assert run_section([{"status": "ok"}]) is None  # records from before provenance
+
+
+def test_zero_shot_all_puts_the_validation_rows_in_its_context(tiny_checkpoint, monkeypatch):
+    from skcausalmix.finetuning import CausalMixTabPFNClassifier
+
+    seen = []
+    real_fit = CausalMixTabPFNClassifier.fit
+
+    def spy(self, X, y, **kwargs):
+        seen.append((len(X), kwargs.get("X_val") is None))
+        return real_fit(self, X, y, **kwargs)
+
+    monkeypatch.setattr(CausalMixTabPFNClassifier, "fit", spy)
+    config = _config(tiny_checkpoint, methods=["zero-shot", "zero-shot-all"], classic_augmenters=[])
+    records = [run_one(run, config) for run in plan_runs(config)]
+    assert [r["status"] for r in records] == ["ok", "ok"]
+    assert seen == [(36, False), (48, True)]  # 48 rows: 36 to train, 12 to validate
