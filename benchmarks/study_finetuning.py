@@ -198,19 +198,10 @@ def run(kind, args):
 
 
 def _commit():
-    """The commit of the code that runs (``+`` when the checkout has changes), or None."""
-    import subprocess
+    """The commit of the package code that runs (``+`` when it has changes), or None."""
+    from skcausalmix.benchmark._runner import code_provenance
 
-    root = Path(__file__).resolve().parent.parent
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
-                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--",
-                                "skcausalmix", "benchmarks/study_finetuning.py"], cwd=root,
-                               capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return head + ("+" if dirty else "")
+    return code_provenance()["commit"]
 
 
 def read(path):
