@@ -83,6 +83,7 @@ def run_finetuning_demo(n_train=128, random_state=0, out=print):
     from sklearn.model_selection import train_test_split
 
     from .finetuning import CausalMixTabPFNClassifier, bundled_model_path
+    from .finetuning._checkpoint import stored_finetuning
 
     X, y = load_breast_cancer(return_X_y=True, as_frame=True)
     X_tr, X_te, y_tr, y_te = train_test_split(
@@ -112,8 +113,8 @@ def run_finetuning_demo(n_train=128, random_state=0, out=print):
     out(f"Weights: {clf.model_path_.name}" + (
         " (bundled with skcausalmix: the official TabPFN weights are not available here)"
         if bundled else "") + f"; learning rate {clf.learning_rate_:g} ("
-        + ("the checkpoint's own)." if clf._finetuning_header else "tabpfn's default for "
-           "weights that name none)."))
+        + ("the checkpoint's own)." if stored_finetuning(clf.model_path_) else "tabpfn's default "
+           "for weights that name none)."))
     return scores
 
 

@@ -17,7 +17,7 @@ FINETUNING_KEY = "skcausalmix_finetuning"
 #: its official weights.
 OFFICIAL_LEARNING_RATE = 1e-5
 #: Our small checkpoints' rate, chosen by benchmarks/study_finetuning.py (see its results).
-SMALL_LEARNING_RATE = 1e-4
+SMALL_LEARNING_RATE = 3e-5
 
 # A small TabPFN v3: tens of thousands of times cheaper than the official one.
 SMALL_V3_CONFIG = {

@@ -71,11 +71,10 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
     synthetic_validation : "auto" or float, default="auto"
         Synthetic validation rows per real validation row, sampled from the
         augmenter's SCM (fitted on the training part only) and pooled with
-        the real validation rows for early stopping. "auto" is 0: in the
-        fine-tuning study (see Notes) early stopping on pooled rows kept
-        worse steps than on the real rows alone, whether or not the pooled
-        score tracked the test score more closely.
-    max_iter : int, default=100
+        the real validation rows for early stopping. "auto" is 1.0 when the
+        augmenter has an SCM (``CausalMixAugmenter``), as the fine-tuning
+        study chose (see Notes), and 0 for other augmenters and without one.
+    max_iter : int, default=50
         Maximum number of optimizer steps. 0 gives zero-shot TabPFN.
     learning_rate : "auto" or float, default="auto"
         AdamW learning rate. "auto" takes the rate the checkpoint's header
@@ -240,7 +239,7 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         n_synthetic=1.0,
         synthetic_in="both",
         synthetic_validation="auto",
-        max_iter=100,
+        max_iter=50,
         learning_rate="auto",
         warmup_iter=10,
         weight_decay=0.01,
@@ -510,7 +509,7 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         scm = getattr(self.augmenter_, "scm_", None)
         ratio = self.synthetic_validation
         if ratio == "auto":
-            ratio = 0.0
+            ratio = 1.0 if scm is not None else 0.0
         self.n_synthetic_validation_ = 0
         if ratio == 0:
             return None

@@ -51,17 +51,19 @@ def test_is_a_classifier_with_sklearn_attributes(tiny_checkpoint, small_data):
             "valid_synthetic_roc_auc", "valid_synthetic_log_loss", "valid_score", "eval_roc_auc",
             "eval_log_loss", "improved", "time"}
     assert set(clf.history_[1]) == keys
-    # Synthetic validation is off by default; asked for, it is scored and pooled.
-    assert clf.n_synthetic_ > 0 and clf.n_synthetic_validation_ == 0
-    assert clf.history_[1]["valid_synthetic_roc_auc"] is None
-    pooled = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, synthetic_validation=1.0,
-                                       **FAST).fit(X, y)
-    assert pooled.n_synthetic_validation_ > 0
-    record = pooled.history_[1]
+    # With CausalMix, synthetic validation rows (1 per real one) are scored and pooled by default.
+    n_real, n_syn = 18, clf.n_synthetic_validation_  # 20 % of 90 rows
+    assert clf.n_synthetic_ > 0 and n_syn == n_real
+    record = clf.history_[1]
     assert record["valid_synthetic_log_loss"] is not None
-    n_real, n_syn = 18, pooled.n_synthetic_validation_  # 20 % of 90 rows
     assert -record["valid_score"] == pytest.approx(
         (n_real * record["valid_log_loss"] + n_syn * record["valid_synthetic_log_loss"]) / (n_real + n_syn))
+    real_only = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, synthetic_validation=0,
+                                          **FAST).fit(X, y)
+    assert real_only.n_synthetic_validation_ == 0
+    record = real_only.history_[1]
+    assert record["valid_synthetic_roc_auc"] is None
+    assert record["valid_score"] == pytest.approx(-record["valid_log_loss"])
 
 
 def test_training_loss_falls(tiny_checkpoint):
