@@ -152,11 +152,8 @@ def plan(kind, args):
     if kind == "trajectories":
         names = args.names or list(SELECTION)
         grid = [{"lr": lr, "method": m} for lr in args.lrs for m in METHODS]
-    elif kind == "timing":
-        names = args.names or list(TIMING)
-        grid = [{"method": m} for m in ("zero-shot", "finetune", "causalmix")]
-    else:
-        names = args.names or sorted(set(refs) - set(SELECTION))
+    else:  # timing and held out: fit and predict as a user does
+        names = args.names or (list(TIMING) if kind == "timing" else sorted(set(refs) - set(SELECTION)))
         grid = [{"method": m, "split": "estimator"} for m in ("zero-shot", "finetune", "causalmix")]
     unknown = sorted(set(names) - set(refs))
     if unknown:
