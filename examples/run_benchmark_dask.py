@@ -17,7 +17,7 @@ config = BenchmarkConfig(
     datasets="../shared/datasets",          # or "openml-suite:tabarena-v0.1" when online
     sizes=[64, 128, 256],
     seeds=[0, 1, 2, 3, 4],
-    methods=["zero-shot", "finetune", "causalmix", "causalmix-synval", "smote", "mixup"],
+    methods=["zero-shot", "finetune", "causalmix", "causalmix-realval", "smote", "mixup"],
     model_path="auto",                      # official TabPFN weights when available
 )                                           # fine-tuning settings: the classifier's defaults
 

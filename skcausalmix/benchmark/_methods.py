@@ -17,8 +17,9 @@ FINETUNE_METHODS = {
     "causalmix": {"augmenter": "causalmix"},
     "causalmix-context": {"augmenter": "causalmix", "synthetic_in": "context"},
     "causalmix-query": {"augmenter": "causalmix", "synthetic_in": "query"},
-    # The paper's validation: 1:1 synthetic rows pooled with the real validation rows.
-    "causalmix-synval": {"augmenter": "causalmix", "synthetic_validation": 1.0},
+    # Early stopping on the real validation rows only (the default pools 1:1 synthetic rows
+    # with them, the paper's validation).
+    "causalmix-realval": {"augmenter": "causalmix", "synthetic_validation": 0},
     "causalmix-ratio2": {"augmenter": "causalmix", "n_synthetic": 2.0},
     # The equations before per-class mechanisms became the default, and real marginals.
     "causalmix-additive": {"augmenter": "causalmix-additive"},
@@ -32,7 +33,7 @@ FINETUNE_METHODS = {
     "gaussian-copula": {"augmenter": "gaussian-copula"},
 }
 DEFAULT_FINETUNE_METHODS = ("zero-shot", "finetune", "causalmix", "causalmix-context",
-                            "causalmix-synval", "smote", "random-oversampling", "mixup")
+                            "causalmix-realval", "smote", "random-oversampling", "mixup")
 AUGMENTERS = ("none", "causalmix", "causalmix-additive", "causalmix-real", "smote", "random-oversampling", "mixup",
               "ctgan", "tabebm", "gaussian-copula")
 DEFAULT_AUGMENTERS = ("none", "causalmix", "smote", "random-oversampling", "mixup")
