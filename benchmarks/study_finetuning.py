@@ -348,12 +348,10 @@ def report(args):
               and r["seed"] in args.seeds]
     if longer:
         lines += longer_lines(longer)
-    held = [r for r in read(out / "heldout.jsonl") if r["status"] == "ok"]
-    if any(r.get("split") == "estimator" for r in held):  # the current protocol only
-        held = [r for r in held if r.get("split") == "estimator"]
+    held = current_protocol(r for r in read(out / "heldout.jsonl") if r["status"] == "ok")
     if held:
         lines += heldout_lines(held)
-    timed = [r for r in read(out / "timing.jsonl") if r["status"] == "ok"]
+    timed = current_protocol(r for r in read(out / "timing.jsonl") if r["status"] == "ok")
     if timed:
         lines += timing_lines(timed)
     text = "\n".join(lines)
@@ -431,6 +429,15 @@ def longer_lines(longer):
         frame = cell_rows(longer, steps=steps, patience=patience, signal_name="real")
         lines += [f"### {title}", "", markdown(summarize(frame)), ""]
     return lines
+
+
+def current_protocol(records):
+    """The records of fits made as a user makes them (the estimator's own split) when there
+    are any: a folder may still hold records of the earlier protocol (``X_val`` passed)."""
+    records = list(records)
+    if any(r.get("split") == "estimator" for r in records):
+        return [r for r in records if r.get("split") == "estimator"]
+    return records
 
 
 def heldout_lines(held):

@@ -332,6 +332,40 @@ def test_the_choice_skips_harm_and_prefers_less_training_within_noise():
     assert not cells[cells.lr == "3e-05"].within_1se.any()  # eligible, but 0.04 below the best
 
 
+def test_timing_reports_the_current_protocol_only(tmp_path, capsys):
+    study = script("study_finetuning")
+
+    def fit(method, seconds, split):
+        return {"dataset": "a", "size": 64, "seed": 0, "method": method, "seconds": seconds,
+                "threads": 2, "cores": 2, "status": "ok", "run_id": f"{method}|{split}",
+                **({"split": split} if split else {})}
+
+    records = [fit("zero-shot", 0.5, None), fit("finetune", 90.0, None),  # earlier protocol
+               fit("zero-shot", 0.2, "estimator"), fit("finetune", 4.0, "estimator")]
+    (tmp_path / "timing.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    text = study.report(argparse.Namespace(out=tmp_path, sizes=[64], seeds=[0]))
+    capsys.readouterr()
+    assert "| a | 64 | 4.00 | 0.20 | 20.00 |" in text
+
+
+def test_the_estimators_defaults_are_the_studys_choice():
+    from pathlib import Path
+
+    from skcausalmix.finetuning import CausalMixTabPFNClassifier, bundled_model_path
+    from skcausalmix.finetuning._checkpoint import SMALL_LEARNING_RATE, stored_learning_rate
+
+    study = script("study_finetuning")
+    path = Path(study.__file__).parent / "results" / "finetuning_study" / "trajectories.jsonl"
+    traj = [r for r in study.read(path) if r["status"] == "ok" and r["max_iter"] == max(study.STEPS)]
+    best = study.choose(traj).iloc[0]
+    assert best.within_1se
+    assert float(best.lr) == SMALL_LEARNING_RATE == stored_learning_rate(bundled_model_path())
+    params = CausalMixTabPFNClassifier().get_params()
+    assert best.steps == params["max_iter"]
+    # "auto" pools 1:1 synthetic validation rows with CausalMix (tested in tests/finetuning).
+    assert best.synthetic_validation == 1.0 and params["synthetic_validation"] == "auto"
+
+
 def test_heldout_fits_as_a_user_does(own_folder, monkeypatch):
     # The held-out protocol hands all `size` rows to fit, which splits its own validation rows.
     import numpy as np

@@ -74,6 +74,7 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         the real validation rows for early stopping. "auto" is 1.0 when the
         augmenter has an SCM (``CausalMixAugmenter``), as the fine-tuning
         study chose (see Notes), and 0 for other augmenters and without one.
+        Validation classes the SCM has no rows for get no synthetic rows.
     max_iter : int, default=50
         Maximum number of optimizer steps. 0 gives zero-shot TabPFN.
     learning_rate : "auto" or float, default="auto"
@@ -522,6 +523,8 @@ class CausalMixTabPFNClassifier(ClassifierMixin, BaseEstimator):
         known = set(np.asarray(scm.classes_).tolist())
         request = {c: int(round(ratio * n)) for c, n in enumerate(counts)
                    if c in known and round(ratio * n) > 0}
+        if not request:  # e.g. validation classes the SCM never saw: real rows only
+            return None
         X_new, y_new = scm.sample(y=request, random_state=rng)
         self.n_synthetic_validation_ = len(y_new)
         return X_new, np.asarray(y_new, dtype=int)

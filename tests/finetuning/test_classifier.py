@@ -214,11 +214,22 @@ def test_other_samplers_and_plain_finetuning(tiny_checkpoint, small_data):
     smote = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, augmenter=SMOTE(), **FAST).fit(X, y)
     assert smote.n_synthetic_validation_ == 0
     plain = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, augmenter=None, **FAST).fit(X, y)
-    assert plain.n_synthetic_ == 0
+    assert plain.n_synthetic_ == 0 and plain.n_synthetic_validation_ == 0
     with pytest.raises(ValueError, match="synthetic_validation"):
         CausalMixTabPFNClassifier(
             model_path=tiny_checkpoint, augmenter=SMOTE(), synthetic_validation=1.0, **FAST
         ).fit(X, y)
+
+
+def test_validation_classes_the_scm_never_saw_get_no_synthetic_rows(tiny_checkpoint, small_data):
+    X, y = small_data
+    # Class 2 has one training row (too few for the SCM) and is all of X_val.
+    X = np.vstack([X, X[:3] + 5])
+    y = np.r_[y, 2, 2, 2]
+    clf = CausalMixTabPFNClassifier(model_path=tiny_checkpoint, **FAST)
+    clf.fit(X[:91], y[:91], X_val=X[91:], y_val=y[91:])
+    assert clf.n_synthetic_ > 0 and clf.n_synthetic_validation_ == 0
+    assert clf.history_[1]["valid_synthetic_log_loss"] is None
 
 
 def test_our_samplers_keep_a_balancing_strategy(tiny_checkpoint):
