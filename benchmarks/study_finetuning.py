@@ -94,9 +94,9 @@ def run_trajectory(task):
 def run_heldout(task):
     """The defaults through fit/predict_proba, as a user runs them.
 
-    ``split="estimator"``: all ``size`` rows go to ``fit``, which holds out its own validation
-    rows (``validation_fraction``) and predicts with every row as context, as a user's fit
-    does; the earlier protocol (no ``split``) passed the benchmark's quarter as ``X_val``.
+    All ``size`` rows go to ``fit``, which holds out its own validation rows
+    (``validation_fraction``) and predicts with every row as context, as a user's fit does
+    (``split="estimator"`` in the records).
     """
     import pandas as pd
 
@@ -109,10 +109,7 @@ def run_heldout(task):
     clf = CausalMixTabPFNClassifier(model_path="bundled", device="cpu", random_state=task["seed"],
                                     **params)
     start = time.perf_counter()
-    if task.get("split") == "estimator":
-        clf.fit(pd.concat([X_tr, X_va], ignore_index=True), np.r_[y_tr, y_va])
-    else:
-        clf.fit(X_tr, y_tr, X_val=X_va, y_val=y_va)
+    clf.fit(pd.concat([X_tr, X_va], ignore_index=True), np.r_[y_tr, y_va])
     seconds = time.perf_counter() - start
     scores = _scores(clf, X_te, y_te)
     return {"seconds": seconds, "test_roc_auc": scores["roc_auc"],
@@ -348,10 +345,10 @@ def report(args):
               and r["seed"] in args.seeds]
     if longer:
         lines += longer_lines(longer)
-    held = current_protocol(r for r in read(out / "heldout.jsonl") if r["status"] == "ok")
+    held = [r for r in read(out / "heldout.jsonl") if r["status"] == "ok"]
     if held:
         lines += heldout_lines(held)
-    timed = current_protocol(r for r in read(out / "timing.jsonl") if r["status"] == "ok")
+    timed = [r for r in read(out / "timing.jsonl") if r["status"] == "ok"]
     if timed:
         lines += timing_lines(timed)
     text = "\n".join(lines)
@@ -431,15 +428,6 @@ def longer_lines(longer):
     return lines
 
 
-def current_protocol(records):
-    """The records of fits made as a user makes them (the estimator's own split) when there
-    are any: a folder may still hold records of the earlier protocol (``X_val`` passed)."""
-    records = list(records)
-    if any(r.get("split") == "estimator" for r in records):
-        return [r for r in records if r.get("split") == "estimator"]
-    return records
-
-
 def heldout_lines(held):
     import pandas as pd
 
@@ -466,11 +454,10 @@ def heldout_lines(held):
                          "median_best_iter": float(part.best_iter.median()),
                          "median_fit_s": float(part.seconds.median())})
     tables = sorted(frame.dataset.unique())
-    how = ("fit on all the rows, the estimator's own validation split" if "split" in frame
-           and (frame["split"] == "estimator").all() else "the benchmark's quarter passed as X_val")
     return [f"## Held out: the defaults on {len(tables)} other tables ({', '.join(tables)}), "
             f"sizes {sorted(map(int, frame['size'].unique()))}, seeds "
-            f"{sorted(map(int, frame.seed.unique()))} ({how})", "", markdown(pd.DataFrame(rows)), ""]
+            f"{sorted(map(int, frame.seed.unique()))} (fit on all the rows, the estimator's own "
+            "validation split)", "", markdown(pd.DataFrame(rows)), ""]
 
 
 def timing_lines(timed):

@@ -332,22 +332,6 @@ def test_the_choice_skips_harm_and_prefers_less_training_within_noise():
     assert not cells[cells.lr == "3e-05"].within_1se.any()  # eligible, but 0.04 below the best
 
 
-def test_timing_reports_the_current_protocol_only(tmp_path, capsys):
-    study = script("study_finetuning")
-
-    def fit(method, seconds, split):
-        return {"dataset": "a", "size": 64, "seed": 0, "method": method, "seconds": seconds,
-                "threads": 2, "cores": 2, "status": "ok", "run_id": f"{method}|{split}",
-                **({"split": split} if split else {})}
-
-    records = [fit("zero-shot", 0.5, None), fit("finetune", 90.0, None),  # earlier protocol
-               fit("zero-shot", 0.2, "estimator"), fit("finetune", 4.0, "estimator")]
-    (tmp_path / "timing.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
-    text = study.report(argparse.Namespace(out=tmp_path, sizes=[64], seeds=[0]))
-    capsys.readouterr()
-    assert "| a | 64 | 4.00 | 0.20 | 20.00 |" in text
-
-
 def test_the_estimators_defaults_are_the_studys_choice():
     from pathlib import Path
 
@@ -398,5 +382,4 @@ def test_heldout_fits_as_a_user_does(own_folder, monkeypatch):
     ref = asdict(list_datasets(str(own_folder))[0])
     task = {"ref": ref, "size": 64, "seed": 0, "max_test": 100, "method": "causalmix"}
     study.run_heldout({**task, "split": "estimator"})
-    study.run_heldout(task)  # the earlier protocol: the benchmark's quarter as X_val
-    assert calls == [(64, 64, []), (48, 48, ["X_val", "y_val"])]
+    assert calls == [(64, 64, [])]
