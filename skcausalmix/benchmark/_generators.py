@@ -8,7 +8,7 @@ missing cells imputed) and its rows come back through the same decoding (levels,
 dtypes, observed ranges, grids), so a generator never invents a level or a dtype.
 Generated rows have no missing cells. ``fit_seconds_`` records the generator's time.
 
-The generators live in other packages (``ctgan``, ``sdv``, ``tabebm``: the ``generators``
+The generators live in other packages (``ctgan``, ``sdv``, ``tabebm``: the ``benchmark``
 extra), imported when a sampler is fitted.
 """
 

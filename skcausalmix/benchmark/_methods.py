@@ -27,7 +27,7 @@ FINETUNE_METHODS = {
     "smote": {"augmenter": "smote"},
     "random-oversampling": {"augmenter": "random-oversampling"},
     "mixup": {"augmenter": "mixup"},
-    # The paper's generator baselines (the ``generators`` extra).
+    # The paper's generator baselines (the ``benchmark`` extra).
     "ctgan": {"augmenter": "ctgan"},
     "tabebm": {"augmenter": "tabebm"},
     "gaussian-copula": {"augmenter": "gaussian-copula"},

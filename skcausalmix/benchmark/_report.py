@@ -11,6 +11,8 @@ from ._results import read_results
 ZERO_SHOT = "zero-shot"
 #: A run this far below zero-shot's test ROC-AUC is harmed.
 HARM = 0.01
+#: Fewer datasets than this give no bootstrap interval and no Wilcoxon test.
+MIN_DATASETS = 6
 #: The paper's methods (arXiv 2601.04110, Table 1), over which its normalised gain is computed,
 #: and its median normalised ROC-AUC gains over zero-shot (TabPFN v2 weights, 33 TabArena
 #: datasets): another model and other datasets than ours.
@@ -82,14 +84,22 @@ def _chosen(rec):
     return rec["check_iters"].index(rec["best_iter"])
 
 
-def normalized_scores(runs):
-    """Per (dataset, size): seed-mean ROC-AUC per method, min-max normalised
-    over the fine-tuning methods, and the gain over zero-shot."""
+def normalized_scores(runs, by=("dataset", "size")):
+    """Per ``by`` cell (dataset and size, or dataset alone): each method's mean test ROC-AUC,
+    min-max normalised over the methods, and the gain over zero-shot.
+
+    The means are over the (dataset, size, seed) runs that every method finished: each seed
+    has its own split, whose ROC-AUC moves about as much as the methods differ, so methods
+    averaged over different seeds would not be compared on the same splits. A cell with no
+    such run is left out (the report says how many).
+    """
     ft = runs[runs["track"] == "finetune"]
-    per = ft.groupby(["dataset", "size", "method"])["test_roc_auc"].mean().unstack("method")
-    # Methods are compared on the same cells only: a cell where some method
-    # has no finished run is left out (the report says how many).
-    per = per.dropna(axis=0, how="any")
+    wide = ft.pivot_table(index=["dataset", "size", "seed"], columns="method", values="test_roc_auc")
+    per = wide.dropna(how="any").groupby(level=list(by)).mean()
+    columns = [*by, "method", "norm_roc_auc", "roc_auc", "norm_gain", "auc_gain"]
+    if per.empty:
+        return pd.DataFrame(columns=columns)
+    per.columns.name = "method"
     lo, hi = per.min(axis=1), per.max(axis=1)
     span = (hi - lo).replace(0, np.nan)
     norm = per.sub(lo, axis=0).div(span, axis=0).fillna(0.5)
@@ -140,9 +150,13 @@ def against_zero_shot(runs):
     # One number per dataset (mean over its sizes and seeds): the unit the intervals and tests resample,
     # since a dataset's sizes and seeds are not independent of each other.
     per_dataset = changes.groupby(["method", "dataset"])[["auc_change", "log_loss_change"]].mean()
-    paper = runs[runs["method"].isin(PAPER_METHODS)]
-    norm = normalized_scores(paper) if paper["method"].nunique() > 1 else pd.DataFrame()
-    n_norm = norm[["dataset", "size"]].drop_duplicates().shape[0] if len(norm) else 0
+    # The paper's gain on the same runs: normalised per dataset over the paper's methods only
+    # (a method outside them, far above or below, must not stretch the scale).
+    complete = pd.MultiIndex.from_frame(changes[keys].drop_duplicates())
+    ft = runs[(runs["track"] == "finetune") & runs["method"].isin(PAPER_METHODS)]
+    paper = ft[pd.MultiIndex.from_frame(ft[keys]).isin(complete)]
+    norm = normalized_scores(paper, by=("dataset",)) if paper["method"].nunique() > 1 else pd.DataFrame()
+    n_norm = norm["dataset"].nunique() if len(norm) else 0
     causal = changes[changes["method"] == "causalmix"].set_index(keys)["test_roc_auc"]
     rows = []
     for method in sorted(changes["method"].unique()):
@@ -150,10 +164,13 @@ def against_zero_shot(runs):
         r = changes[changes["method"] == method]
         auc = d["auc_change"].dropna()
         ll = d["log_loss_change"].dropna()
-        auc_lo, auc_hi = bootstrap_interval(auc)
-        med_lo, med_hi = bootstrap_interval(auc, statistic=np.median)
-        ll_lo, ll_hi = bootstrap_interval(ll)
-        llm_lo, llm_hi = bootstrap_interval(ll, statistic=np.median)
+        # Below MIN_DATASETS an interval would rest on a handful of resampled values.
+        interval = (lambda v, **kw: bootstrap_interval(v, **kw) if len(v) >= MIN_DATASETS  # noqa: E731
+                    else (np.nan, np.nan))
+        auc_lo, auc_hi = interval(auc)
+        med_lo, med_hi = interval(auc, statistic=np.median)
+        ll_lo, ll_hi = interval(ll)
+        llm_lo, llm_hi = interval(ll, statistic=np.median)
         gain = norm[norm["method"] == method]["norm_gain"].median() if "norm_gain" in norm else np.nan
         p_zero = _wilcoxon(auc)
         p_cm = np.nan
@@ -162,6 +179,8 @@ def against_zero_shot(runs):
             both = r.set_index(keys)["test_roc_auc"].to_frame("m").join(causal.rename("c"), how="inner")
             p_cm = _wilcoxon((both["m"] - both["c"]).groupby(level="dataset").mean())
         seconds = pd.to_numeric(r["augment_seconds"], errors="coerce") if "augment_seconds" in r else None
+        if seconds is not None and not (seconds > 0).any():  # no generator: nothing to time
+            seconds = None
         rows.append([
             method, len(r), len(auc),
             f"{auc.mean():+.4f}{_interval(auc_lo, auc_hi)}",
@@ -173,7 +192,8 @@ def against_zero_shot(runs):
             f"{PAPER_GAINS[method]:+.2f}" if method in PAPER_GAINS else "-",
         ])
     missing = [m for m in PAPER_GAINS if m not in set(changes["method"])]
-    note = (" The paper's " + ", ".join(f"{m} ({PAPER_GAINS[m]:+.2f})" for m in missing) + " have no runs here"
+    note = (" The paper's " + ", ".join(f"{m} ({PAPER_GAINS[m]:+.2f})" for m in missing)
+            + (" has" if len(missing) == 1 else " have") + " no runs here"
             + ("; TableAugment has no installable implementation (no tableaugment, table-augment or "
                "tabaugment distribution on PyPI, and no public code)" if "table-augment" in missing else "")
             + "." if missing else "")
@@ -181,21 +201,26 @@ def against_zero_shot(runs):
         "## Against zero-shot", "",
         "Raw change of test ROC-AUC and log-loss against zero-shot on the same dataset, size and seed, "
         f"over the {n_keys} (dataset, size, seed) runs that every method finished: "
-        "mean and median over datasets of each dataset's mean change, [95 % bootstrap interval over "
-        f"datasets]. Harmed: runs more than {HARM} ROC-AUC below zero-shot. Norm. gain: the paper's "
-        f"measure, min-max normalised over the paper's methods that ran here ({', '.join(PAPER_METHODS)}) per "
-        f"dataset and size, median over the {n_norm} cells where all of them finished. Wilcoxon: signed-rank "
-        "test over datasets of each dataset's mean paired change, against zero-shot and against CausalMix "
-        "(scipy, zero changes kept by Pratt's method; no correction for multiple tests). Augment s: median seconds to fit the generator and draw "
-        "its rows. Paper: its median normalised gain, measured with TabPFN v2's weights on 33 TabArena datasets "
-        "(normalised over its six methods, TableAugment included): another model and other datasets."
+        "mean and median over datasets of each dataset's mean change, [95 % percentile bootstrap interval "
+        f"over datasets, from {MIN_DATASETS} datasets]; a negative log-loss change is an improvement. "
+        f"Harmed: runs more than {HARM} ROC-AUC below zero-shot. Norm. gain: the paper's measure on the "
+        "same runs: per dataset, each method's mean ROC-AUC min-max normalised over the paper's methods "
+        f"that ran here ({', '.join(PAPER_METHODS)}), minus zero-shot's; median over the {n_norm} datasets. "
+        "Wilcoxon: two-sided signed-rank test over datasets of each dataset's mean paired ROC-AUC change, "
+        "against zero-shot and against CausalMix (scipy, zero changes kept by Pratt's method; no correction "
+        f"for multiple tests; '-' below {MIN_DATASETS} datasets). Augment s: median seconds to fit the "
+        "generator and draw its rows. Early stopping is each method's classifier default: CausalMix pools "
+        "1:1 synthetic rows from its SCM with the real validation rows, the other generators validate on "
+        "the real rows only. Paper: its median normalised gain, measured with TabPFN v2's weights on 33 "
+        "TabArena datasets (normalised over its six methods, TableAugment included): another model and "
+        "other datasets."
         + note, "",
         _table(["method", "runs", "datasets", "mean AUC change", "median AUC change", "mean log-loss change",
                 "median log-loss change", "harmed", "norm. gain (paper's methods)", "median val-test r",
                 "Wilcoxon p vs zero-shot", "Wilcoxon p vs CausalMix", "augment s", "paper's norm. gain"],
                rows),
         "", "The paper also reports the median validation-test correlation gap (1 - r) of standard "
-        "fine-tuning and CausalMix: 0.67 and 0.30, with synthetic rows pooled into CausalMix's validation "
+        "fine-tuning and CausalMix: 0.67 and 0.30 (r = 0.33 and 0.70), with synthetic rows pooled into CausalMix's validation "
         "set, as `causalmix` does here by default (`causalmix-realval`: real rows only)."])
 
 
@@ -209,9 +234,9 @@ def dataset_scores(runs):
 
 def pairwise_tests(runs):
     """Markdown: mean rank of every method over datasets (1 = best) and the two-sided
-    Wilcoxon signed-rank p-value of every pair over datasets; ``None`` below 6 datasets."""
+    Wilcoxon signed-rank p-value of every pair over datasets; ``None`` below ``MIN_DATASETS`` datasets."""
     scores = dataset_scores(runs)
-    if len(scores) < 6 or scores.shape[1] < 2:
+    if len(scores) < MIN_DATASETS or scores.shape[1] < 2:
         return None
     ranks = scores.rank(axis=1, ascending=False).mean().sort_values()
     methods = list(ranks.index)
@@ -233,11 +258,11 @@ def _interval(lo, hi):
 
 
 def _wilcoxon(differences):
-    """Two-sided signed-rank p-value of paired differences (NaN below 6 or when all are 0)."""
+    """Two-sided signed-rank p-value of paired differences (NaN below ``MIN_DATASETS`` or when all are 0)."""
     from scipy.stats import wilcoxon
 
     differences = pd.Series(differences).dropna()
-    if len(differences) < 6 or not (differences != 0).any():
+    if len(differences) < MIN_DATASETS or not (differences != 0).any():
         return np.nan
     # "pratt": datasets with no change count in the ranking instead of being dropped, so the
     # test rests on every dataset the table shows.
@@ -276,9 +301,10 @@ def summarize(records):
         norm = normalized_scores(runs)
         n_cells = ft[["dataset", "size"]].drop_duplicates().shape[0]
         n_complete = norm[["dataset", "size"]].drop_duplicates().shape[0]
-        parts += ["", "## Fine-tuning track (one loop; only the synthetic data differ)", "",
-                  "Per dataset and size, the seed-mean test ROC-AUC of each method is min-max "
-                  "normalised over the methods; *gain* is a method's normalised ROC-AUC minus "
+        parts += ["", "## Fine-tuning track (one loop, each method at the classifier's defaults)", "",
+                  "Per dataset and size, each method's test ROC-AUC, averaged over the seeds every "
+                  "method finished (each seed is its own split), is min-max normalised over all the "
+                  "methods here; *gain* is a method's normalised ROC-AUC minus "
                   "zero-shot's (the paper's measure); *AUC gain* is the raw difference. "
                   "Correlation: per run, Pearson r between the validation score and the test "
                   "score of the same metric (minus log-loss by default) over the validation checks; "
@@ -286,7 +312,8 @@ def summarize(records):
                   "checks minus the test ROC-AUC at the chosen check. Medians over datasets x sizes (scores) "
                   "or over runs (curves)."
                   + (f" Scores use the {n_complete} of {n_cells} dataset x size cells where "
-                     "every method finished." if n_complete < n_cells else "")]
+                     "every method finished a seed." if n_complete < n_cells else "")
+                  + " *runs* counts every finished run of the method."]
         for size in [None] + sorted(ft["size"].unique()):
             sel_n = norm if size is None else norm[norm["size"] == size]
             sel_r = ft if size is None else ft[ft["size"] == size]
@@ -451,7 +478,7 @@ def plot_report(records):
 
     figures = {}
     norm = normalized_scores(runs)
-    if "norm_gain" in norm:
+    if "norm_gain" in norm and len(norm):
         data = norm[norm["method"] != ZERO_SHOT]
         methods = sorted(data["method"].unique())
         fig, ax = plt.subplots(figsize=(7, 0.5 + 0.45 * len(methods)))
@@ -462,7 +489,8 @@ def plot_report(records):
             ax.plot([np.median(vals)] * 2, [i - 0.3, i + 0.3], color="k", lw=2)
         ax.axvline(0, color="grey", lw=1, ls="--")
         ax.set_yticks(range(len(methods)), methods)
-        ax.set_xlabel("normalised ROC-AUC gain over zero-shot (one dot per dataset x size)")
+        ax.set_xlabel("ROC-AUC gain over zero-shot, min-max normalised over all methods "
+                      "(one dot per dataset x size)")
         ax.set_title("Per-dataset gains (bar: median)")
         figures["gains"] = fig
     scores = dataset_scores(runs)
