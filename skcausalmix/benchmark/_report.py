@@ -252,6 +252,35 @@ def pairwise_tests(runs):
         _table(["method", "mean rank", *methods], rows)])
 
 
+def coverage(records):
+    """Markdown: per fine-tuning method, its finished and failed runs and the datasets where it
+    finished every (size, seed) run that any method ran there; ``None`` without such runs."""
+    ft = [r for r in records if r.get("track") == "finetune" and r.get("status") != "not_applicable"]
+    if not ft:
+        return None
+    planned = {}
+    for r in ft:
+        planned.setdefault(r["dataset"], set()).add((r["size"], r["seed"]))
+    rows = []
+    for method in sorted({r["method"] for r in ft}):
+        mine = [r for r in ft if r["method"] == method]
+        done = {}
+        for r in mine:
+            if r["status"] == "ok":
+                done.setdefault(r["dataset"], set()).add((r["size"], r["seed"]))
+        failed = sum(r["status"] == "error" for r in mine)
+        complete = sum(planned[d] <= done.get(d, set()) for d in planned)
+        rows.append([method, len(mine) - failed, failed, f"{failed / len(mine):.1%}", complete])
+    sizes = sorted({r["size"] for r in ft})
+    seeds = sorted({r["seed"] for r in ft})
+    return "\n".join([
+        "## Coverage", "",
+        f"{len(planned)} datasets, sizes {', '.join(map(str, sizes))}, seeds {', '.join(map(str, seeds))}. "
+        "Complete datasets: those where the method finished every (size, seed) run that any method ran "
+        "there (sizes a table is too small for are not applicable, not missing).", "",
+        _table(["method", "finished runs", "failed runs", "failed", "complete datasets"], rows)])
+
+
 def _interval(lo, hi):
     """`` [lo, hi]``, or nothing where no interval exists (a single dataset)."""
     return f" [{lo:+.4f}, {hi:+.4f}]" if np.isfinite(lo) and np.isfinite(hi) else ""
@@ -346,6 +375,9 @@ def summarize(records):
         section = against_zero_shot(runs)
         if section:
             parts += ["", section]
+    section = coverage(records)
+    if section:
+        parts += ["", section]
     if not ft.empty:
         section = pairwise_tests(runs)
         if section:
@@ -428,7 +460,8 @@ def run_section(records):
             settings.setdefault(r["method"], {}).update(r["generator_params"])
     lines = ["## The run", "",
              f"- {len(stamped)} runs from {start.min():%Y-%m-%d %H:%M} to {end.max():%Y-%m-%d %H:%M} UTC "
-             f"(wall clock, interruptions included), {busy:.1f} run-hours; machine: {'; '.join(machines)}.",
+             f"(wall clock, interruptions included), {busy:.1f} run-hours; "
+             f"machine (architecture, cores, Python): {'; '.join(machines)}.",
              f"- Code: {', '.join(commits)}; " + ", ".join(f"{k} {v}" for k, v in versions.items() if v) + ".",
              "- Generators (settings as recorded): " + "; ".join(
                  f"{m} " + ", ".join(f"{k} {v}" for k, v in p.items())

@@ -408,6 +408,21 @@ def test_few_datasets_give_no_interval_and_no_test():
     assert "[" in rows["finetune"][3] and float(rows["finetune"][10]) < 0.05
 
 
+def test_coverage_counts_complete_datasets_and_failures():
+    from skcausalmix.benchmark._report import coverage
+
+    records = _scored_runs(n_datasets=3, drop={(1, 128, 0, "ctgan")})
+    records.append({"run_id": "x", "status": "error", "dataset": "d2", "size": 64, "seed": 1,
+                    "track": "finetune", "method": "tabebm", "model": "TabPFN", "error": "E: e"})
+    records.append({"run_id": "y", "status": "not_applicable", "dataset": "d0", "size": 256, "seed": 0,
+                    "track": "finetune", "method": "zero-shot", "model": "TabPFN"})
+    rows = _rows(coverage(records))
+    assert [c.strip("| ") for c in rows["ctgan"][1:]] == ["11", "0", "0.0%", "2"]  # d1 lacks a run
+    assert [c.strip("| ") for c in rows["tabebm"][1:]] == ["0", "1", "100.0%", "0"]
+    assert [c.strip("| ") for c in rows["zero-shot"][1:]] == ["12", "0", "0.0%", "3"]  # 256 not applicable
+    assert "## Coverage" in summarize(records)
+
+
 def test_classic_balance_mode_balances_and_scores_the_minority(tiny_checkpoint):
     from skcausalmix.benchmark._methods import classic_pipeline
 
