@@ -93,9 +93,7 @@ def normalized_scores(runs, by=("dataset", "size")):
     averaged over different seeds would not be compared on the same splits. A cell with no
     such run is left out (the report says how many).
     """
-    ft = runs[runs["track"] == "finetune"]
-    wide = ft.pivot_table(index=["dataset", "size", "seed"], columns="method", values="test_roc_auc")
-    per = wide.dropna(how="any").groupby(level=list(by)).mean()
+    per = _paired_auc(runs).groupby(level=list(by)).mean()
     columns = [*by, "method", "norm_roc_auc", "roc_auc", "norm_gain", "auc_gain"]
     if per.empty:
         return pd.DataFrame(columns=columns)
@@ -112,9 +110,10 @@ def normalized_scores(runs, by=("dataset", "size")):
 
 
 def bootstrap_interval(values, *, statistic=np.mean, n_boot=2000, seed=0):
-    """95 % percentile bootstrap interval of ``statistic`` over ``values``."""
+    """95 % percentile bootstrap interval of ``statistic`` over ``values``; NaN below
+    ``MIN_DATASETS`` values, where it would rest on a handful of resampled values."""
     values = np.asarray(values, dtype=float)
-    if len(values) < 2:
+    if len(values) < MIN_DATASETS:
         return np.nan, np.nan
     rng = np.random.RandomState(seed)
     stats = [statistic(values[rng.randint(len(values), size=len(values))]) for _ in range(n_boot)]
@@ -164,13 +163,10 @@ def against_zero_shot(runs):
         r = changes[changes["method"] == method]
         auc = d["auc_change"].dropna()
         ll = d["log_loss_change"].dropna()
-        # Below MIN_DATASETS an interval would rest on a handful of resampled values.
-        interval = (lambda v, **kw: bootstrap_interval(v, **kw) if len(v) >= MIN_DATASETS  # noqa: E731
-                    else (np.nan, np.nan))
-        auc_lo, auc_hi = interval(auc)
-        med_lo, med_hi = interval(auc, statistic=np.median)
-        ll_lo, ll_hi = interval(ll)
-        llm_lo, llm_hi = interval(ll, statistic=np.median)
+        auc_lo, auc_hi = bootstrap_interval(auc)
+        med_lo, med_hi = bootstrap_interval(auc, statistic=np.median)
+        ll_lo, ll_hi = bootstrap_interval(ll)
+        llm_lo, llm_hi = bootstrap_interval(ll, statistic=np.median)
         gain = norm[norm["method"] == method]["norm_gain"].median() if "norm_gain" in norm else np.nan
         p_zero = _wilcoxon(auc)
         p_cm = np.nan
@@ -224,12 +220,17 @@ def against_zero_shot(runs):
         "set, as `causalmix` does here by default (`causalmix-realval`: real rows only)."])
 
 
+def _paired_auc(runs):
+    """Fine-tuning test ROC-AUC, (dataset, size, seed) x method, on the runs every method finished."""
+    ft = runs[runs["track"] == "finetune"]
+    wide = ft.pivot_table(index=["dataset", "size", "seed"], columns="method", values="test_roc_auc")
+    return wide.dropna(how="any")
+
+
 def dataset_scores(runs):
     """Fine-tuning methods' test ROC-AUC, one mean per dataset (over sizes and seeds), on the
     (dataset, size, seed) runs that every method finished: a dataset x method table."""
-    ft = runs[runs["track"] == "finetune"]
-    wide = ft.pivot_table(index=["dataset", "size", "seed"], columns="method", values="test_roc_auc")
-    return wide.dropna(how="any").groupby(level="dataset").mean()
+    return _paired_auc(runs).groupby(level="dataset").mean()
 
 
 def pairwise_tests(runs):
